@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './logger.ts';
+export * from './random.ts';
+export * from './vector.ts';
+export * from './instrumentation.ts';
