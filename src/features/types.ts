@@ -1,3 +1,4 @@
+import type { Scored } from '../core/index.ts';
 import type { EventType, Money, ShopperEventType } from '../ingest/index.ts';
 
 /** An item of the catalog, as the last item_upsert described it. */
@@ -43,10 +44,7 @@ export interface ItemStats {
   sentimentSum: number;
 }
 
-export interface Scored {
-  id: string;
-  score: number;
-}
+export type { Scored } from '../core/index.ts';
 
 /** Relations kept between items: viewed together (same shopper, close in time) and bought together. */
 export type CoocRelation = 'view' | 'buy';

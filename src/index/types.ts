@@ -1,4 +1,4 @@
-import type { Scored } from '../features/index.ts';
+import type { Scored } from '../core/index.ts';
 
 /**
  * Port: the vector index of item embeddings (inner product on unit vectors). Items are searchable
