@@ -1,1 +1,3 @@
 export * from './types.ts';
+export * from './engine.ts';
+export { pickTitle } from './hydrate.ts';

@@ -100,6 +100,7 @@ const LocalizedText = (maxLength: number) =>
   Type.Record(Locale, Type.String({ minLength: 1, maxLength }), {
     minProperties: 0,
     maxProperties: LIMITS.maxLocales,
+    additionalProperties: false,
   });
 export const ItemUpsertEvent = Type.Object(
   {
@@ -109,11 +110,12 @@ export const ItemUpsertEvent = Type.Object(
     titles: Type.Record(Locale, Type.String({ minLength: 1, maxLength: LIMITS.titleChars }), {
       minProperties: 1,
       maxProperties: LIMITS.maxLocales,
+      additionalProperties: false,
     }),
     descriptions: Type.Optional(LocalizedText(LIMITS.textChars)),
     category: Type.String({ minLength: 1, maxLength: 128 }),
     brand: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-    prices: Type.Record(Market, Money, { maxProperties: LIMITS.maxMarkets }),
+    prices: Type.Record(Market, Money, { maxProperties: LIMITS.maxMarkets, additionalProperties: false }),
     available_in: Type.Array(Market, { maxItems: LIMITS.maxMarkets, uniqueItems: true }),
   },
   strict,

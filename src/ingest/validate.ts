@@ -1,5 +1,6 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type MeridianEvent } from './events.ts';
 
 /** One reason an event was rejected: the field (dotted path), the rule it broke and a message. */
@@ -26,15 +27,30 @@ function fieldOf(path: string): string {
   return path.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
 }
 
-function ruleOf(schema: TSchema, message: string): string {
-  for (const k of ['pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'maxItems', 'minProperties', 'maxProperties', 'uniqueItems', 'const'] as const) {
-    if (k in schema && message.toLowerCase().includes(k.replace(/([A-Z])/g, ' $1').toLowerCase().split(' ')[0] ?? '')) return k;
-  }
-  if (message.startsWith('Expected required property')) return 'required';
-  if (message.startsWith('Unexpected property')) return 'additionalProperties';
-  if (message.startsWith('Expected')) return 'type';
-  return 'schema';
-}
+/** The JSON Schema keyword an error broke, named as in the schema (pattern, minimum, required...). */
+const RULES: Partial<Record<ValueErrorType, string>> = {
+  [ValueErrorType.StringPattern]: 'pattern',
+  [ValueErrorType.StringMinLength]: 'minLength',
+  [ValueErrorType.StringMaxLength]: 'maxLength',
+  [ValueErrorType.NumberMinimum]: 'minimum',
+  [ValueErrorType.IntegerMinimum]: 'minimum',
+  [ValueErrorType.NumberMaximum]: 'maximum',
+  [ValueErrorType.IntegerMaximum]: 'maximum',
+  [ValueErrorType.NumberExclusiveMinimum]: 'exclusiveMinimum',
+  [ValueErrorType.IntegerExclusiveMinimum]: 'exclusiveMinimum',
+  [ValueErrorType.NumberExclusiveMaximum]: 'exclusiveMaximum',
+  [ValueErrorType.IntegerExclusiveMaximum]: 'exclusiveMaximum',
+  [ValueErrorType.ArrayMinItems]: 'minItems',
+  [ValueErrorType.ArrayMaxItems]: 'maxItems',
+  [ValueErrorType.ArrayUniqueItems]: 'uniqueItems',
+  [ValueErrorType.ObjectMinProperties]: 'minProperties',
+  [ValueErrorType.ObjectMaxProperties]: 'maxProperties',
+  [ValueErrorType.ObjectRequiredProperty]: 'required',
+  [ValueErrorType.ObjectAdditionalProperties]: 'additionalProperties',
+  [ValueErrorType.Literal]: 'const',
+};
+
+const ruleOf = (err: ValueError): string => RULES[err.type] ?? 'type';
 
 /**
  * Validates one decoded JSON value as an event. Never throws: the result names every broken field
@@ -61,12 +77,11 @@ export function validateEvent(raw: unknown): Validation {
     const errors: FieldError[] = [];
     const seen = new Set<string>();
     for (const err of check.Errors(obj)) {
-      const field = err.path === '' && err.message.startsWith('Expected required property')
-        ? 'event'
-        : fieldOf(err.path);
+      // A missing property's path names the property itself (`/currency`), so it is the field.
+      const field = fieldOf(err.path);
       if (seen.has(field)) continue;
       seen.add(field);
-      errors.push({ field, rule: ruleOf(err.schema, err.message), message: `${field}: ${err.message}` });
+      errors.push({ field, rule: ruleOf(err), message: `${field}: ${err.message}` });
       if (errors.length >= 10) break;
     }
     return { ok: false, reason: 'invalid_field', id, errors };

@@ -1,0 +1,76 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The one configuration schema, for the JSON file and the environment. Adapters are chosen by URL:
+ * `memory:`, `chdb:<dir>`, `file:<path>`, later `kafka://…`, `redis://…`, `clickhouse://…`.
+ */
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1', minLength: 1, description: 'address the API listens on' }),
+    port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+    logLevel: Type.Union(
+      [Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')],
+      { default: 'info' },
+    ),
+    bus: Type.String({ default: 'memory:', pattern: '^(memory:|kafka://.+)$', description: 'event bus URL' }),
+    featureStore: Type.String({
+      default: 'memory:.data/features',
+      pattern: '^(memory:.*|redis://.+|rediss://.+)$',
+      description: 'feature store URL; memory:<dir> keeps a snapshot per tenant in <dir>, memory: keeps none',
+    }),
+    eventStore: Type.String({
+      default: 'chdb:.data/events',
+      pattern: '^(memory:|chdb:.+|clickhouse://.+|https?://.+)$',
+      description: 'event store URL',
+    }),
+    deadLetters: Type.String({
+      default: 'file:.data/dead-letters.ndjson',
+      pattern: '^(memory:|file:.+|kafka://.+)$',
+      description: 'where rejected events go',
+    }),
+    modelDir: Type.String({ default: '.data/models', minLength: 1, description: 'model registry directory' }),
+    index: Type.Object(
+      {
+        dim: Type.Integer({ default: 64, minimum: 8, maximum: 1024 }),
+        efSearch: Type.Integer({ default: 200, minimum: 10, maximum: 2000 }),
+        M: Type.Integer({ default: 16, minimum: 4, maximum: 96 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    demo: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'seed a simulated storefront at start (embedded mode)' }),
+        seed: Type.Integer({ default: 42 }),
+        items: Type.Integer({ default: 2000, minimum: 0, maximum: 1_000_000 }),
+        users: Type.Integer({ default: 300, minimum: 1, maximum: 1_000_000 }),
+        events: Type.Integer({ default: 20_000, minimum: 0, maximum: 10_000_000 }),
+        rate: Type.Number({ default: 20, minimum: 0, maximum: 100_000, description: 'live simulated events/s after seeding; 0 = none' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+
+/** Environment variables and the config keys they set. */
+export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'integer' | 'number' | 'boolean' }> = {
+  MERIDIAN_HOST: { path: ['host'], kind: 'string' },
+  MERIDIAN_PORT: { path: ['port'], kind: 'integer' },
+  MERIDIAN_LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
+  MERIDIAN_BUS: { path: ['bus'], kind: 'string' },
+  MERIDIAN_FEATURE_STORE: { path: ['featureStore'], kind: 'string' },
+  MERIDIAN_EVENT_STORE: { path: ['eventStore'], kind: 'string' },
+  MERIDIAN_DEAD_LETTERS: { path: ['deadLetters'], kind: 'string' },
+  MERIDIAN_MODEL_DIR: { path: ['modelDir'], kind: 'string' },
+  MERIDIAN_INDEX_DIM: { path: ['index', 'dim'], kind: 'integer' },
+  MERIDIAN_INDEX_EF_SEARCH: { path: ['index', 'efSearch'], kind: 'integer' },
+  MERIDIAN_INDEX_M: { path: ['index', 'M'], kind: 'integer' },
+  MERIDIAN_DEMO: { path: ['demo', 'enabled'], kind: 'boolean' },
+  MERIDIAN_DEMO_SEED: { path: ['demo', 'seed'], kind: 'integer' },
+  MERIDIAN_DEMO_ITEMS: { path: ['demo', 'items'], kind: 'integer' },
+  MERIDIAN_DEMO_USERS: { path: ['demo', 'users'], kind: 'integer' },
+  MERIDIAN_DEMO_EVENTS: { path: ['demo', 'events'], kind: 'integer' },
+  MERIDIAN_DEMO_RATE: { path: ['demo', 'rate'], kind: 'number' },
+};

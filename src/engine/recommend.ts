@@ -1,0 +1,134 @@
+import { notFound, type Instrumentation } from '../core/index.ts';
+import type { CoocRelation, UserState } from '../features/index.ts';
+import type { TenantContext, UserEncoder } from '../online/index.ts';
+import { Candidates, hydrate } from './hydrate.ts';
+import type { ItemList, ItemView, ListQuery, Reason, RecommendQuery } from './types.ts';
+
+/** Blend weights of the candidate sources; vector similarity is a cosine in [-1, 1]. */
+export const WEIGHTS = Object.freeze({
+  vector: 1.0,
+  viewedTogether: 0.6,
+  boughtTogether: 0.6,
+  trending: 0.15,
+  /** How much each older item of the history counts, relative to the newer one. */
+  historyDecay: 0.7,
+  historyItems: 5,
+});
+
+export interface RecommenderDeps {
+  encoder: UserEncoder;
+  instrumentation: Instrumentation;
+  modelVersion: () => string;
+}
+
+const hasFilters = (q: ListQuery): boolean =>
+  q.category !== undefined || q.priceMin !== undefined || q.priceMax !== undefined;
+
+/** How many candidates to gather for k results: more when filters will drop some. */
+const fetchSize = (q: ListQuery): number => (hasFilters(q) ? q.k * 10 + 50 : q.k * 3 + 10);
+
+/** Distinct items of the history, newest first. */
+function recentDistinct(state: UserState, n: number): string[] {
+  const out: string[] = [];
+  for (let i = state.recent.length - 1; i >= 0 && out.length < n; i--) {
+    const item = state.recent[i]?.item;
+    if (item !== undefined && !out.includes(item)) out.push(item);
+  }
+  return out;
+}
+
+async function addCooc(
+  ctx: TenantContext,
+  into: Candidates,
+  rel: CoocRelation,
+  seeds: readonly string[],
+  weight: number,
+  reason: Reason,
+  n: number,
+): Promise<void> {
+  const lists = await Promise.all(seeds.map((s) => ctx.store.topCooc(rel, s, n)));
+  let w = 1;
+  for (const list of lists) {
+    const max = list[0]?.score ?? 0;
+    if (max > 0) for (const nb of list) into.add(nb.id, (weight * w * nb.score) / max, reason);
+    w *= WEIGHTS.historyDecay;
+  }
+}
+
+async function addTrending(ctx: TenantContext, into: Candidates, q: ListQuery, n: number, weight: number): Promise<void> {
+  const top = await ctx.store.topTrending(q.market, n);
+  const best = top[0]?.score;
+  if (best === undefined) return;
+  // Stored scores are log2 of the decayed popularity: 2^(s - best) is the popularity relative to the top.
+  for (const t of top) into.add(t.id, weight * Math.pow(2, t.score - best), 'trending');
+}
+
+export function createRecommender(deps: RecommenderDeps) {
+  const { encoder, instrumentation } = deps;
+  const list = (items: ItemView[]): ItemList => ({ items, model: deps.modelVersion() });
+
+  function vectorSearch(ctx: TenantContext, market: string, query: Float32Array, n: number, skip: (id: string) => boolean) {
+    const t0 = performance.now();
+    const hits = ctx.vectors.search(market, query, n, skip);
+    instrumentation.emit('index.search', { kind: 'vector', ms: performance.now() - t0 });
+    return hits;
+  }
+
+  async function trending(ctx: TenantContext, q: ListQuery, exclude?: ReadonlySet<string>): Promise<ItemList> {
+    const c = new Candidates();
+    await addTrending(ctx, c, q, fetchSize(q) + (exclude?.size ?? 0), 1);
+    return list(await hydrate(ctx.store, c.ranked(), q, exclude));
+  }
+
+  async function recommend(ctx: TenantContext, q: RecommendQuery): Promise<ItemList> {
+    const key = q.user !== undefined ? `u:${q.user}` : q.session !== undefined ? `s:${q.session}` : undefined;
+    const state = key === undefined ? undefined : await ctx.store.getUser(key);
+    const exclude = new Set<string>();
+    if (state !== undefined) {
+      if (q.exclude.includes('seen')) for (const r of state.recent) exclude.add(r.item);
+      if (q.exclude.includes('purchased')) for (const p of state.purchased) exclude.add(p);
+    }
+    if (state === undefined || (state.vector === undefined && state.recent.length === 0)) {
+      return trending(ctx, q, exclude);
+    }
+    const n = fetchSize(q) + exclude.size;
+    const c = new Candidates();
+    if (state.vector !== undefined) {
+      const hits = vectorSearch(ctx, q.market, encoder.query(state.vector), n, (id) => exclude.has(id));
+      for (const h of hits) c.add(h.id, WEIGHTS.vector * h.score, key?.startsWith('s:') === true ? 'session' : 'personalized');
+    }
+    const history = recentDistinct(state, WEIGHTS.historyItems);
+    await addCooc(ctx, c, 'view', history, WEIGHTS.viewedTogether, 'viewed_together', 20);
+    const bought = state.purchased.slice(-3).reverse();
+    if (bought.length > 0) await addCooc(ctx, c, 'buy', bought, WEIGHTS.boughtTogether, 'bought_together', 20);
+    await addTrending(ctx, c, q, 50, WEIGHTS.trending);
+    return list(await hydrate(ctx.store, c.ranked(), q, exclude));
+  }
+
+  async function similar(ctx: TenantContext, itemId: string, q: ListQuery): Promise<ItemList> {
+    const item = await ctx.store.getItem(itemId);
+    if (item === undefined) throw notFound('item_not_found', `item ${itemId} is not in the catalog`);
+    const c = new Candidates();
+    const vec = ctx.vectors.vector(itemId);
+    if (vec !== undefined) {
+      const hits = vectorSearch(ctx, q.market, vec, fetchSize(q) + 1, (id) => id === itemId);
+      for (const h of hits) c.add(h.id, WEIGHTS.vector * h.score, 'similar');
+    }
+    await addCooc(ctx, c, 'view', [itemId], WEIGHTS.viewedTogether, 'viewed_together', 50);
+    return list(await hydrate(ctx.store, c.ranked(), q, new Set([itemId])));
+  }
+
+  async function boughtTogether(ctx: TenantContext, itemId: string, q: ListQuery): Promise<ItemList> {
+    const item = await ctx.store.getItem(itemId);
+    if (item === undefined) throw notFound('item_not_found', `item ${itemId} is not in the catalog`);
+    const c = new Candidates();
+    await addCooc(ctx, c, 'buy', [itemId], 1, 'bought_together', fetchSize(q));
+    // Fewer purchases than needed: what shoppers looked at together comes next, well below.
+    await addCooc(ctx, c, 'view', [itemId], 0.25, 'viewed_together', fetchSize(q));
+    return list(await hydrate(ctx.store, c.ranked(), q, new Set([itemId])));
+  }
+
+  return { recommend, similar, boughtTogether, trending, vectorSearch };
+}
+
+export type Recommender = ReturnType<typeof createRecommender>;

@@ -1,0 +1,186 @@
+import hnsw from 'hnswlib-node';
+import type { HierarchicalNSW } from 'hnswlib-node';
+import { normalizedCopy, silentLogger } from '../core/index.ts';
+import type { Instrumentation, Logger, Scored } from '../core/index.ts';
+import { checkInt, checkVector } from './checks.ts';
+import type { VectorIndex } from './types.ts';
+
+export interface HnswVectorIndexOptions {
+  dim: number;
+  /** Slots each market's graph starts with; a full graph doubles. */
+  initialCapacity?: number;
+  M?: number;
+  efConstruction?: number;
+  /**
+   * The candidate list of a search; hnswlib uses max(efSearch, fetched). 200 keeps recall@10 above
+   * 0.95 on 10k isotropic 64-d vectors (64 gives ~0.82 there); structured embeddings need less.
+   */
+  efSearch?: number;
+  /** Seed of the level generator, so a graph built from the same upserts is the same graph. */
+  seed?: number;
+  logger?: Logger;
+  instrumentation?: Instrumentation;
+}
+
+/**
+ * One HNSW graph of one market. Labels are dense ints: a removed item's label is marked deleted
+ * and pushed on `free`; the next insert takes it back, and hnswlib then unmarks that very slot and
+ * overwrites its vector (addPoint on an existing label), so slots and labels are both reused.
+ */
+interface MarketGraph {
+  readonly hnsw: HierarchicalNSW;
+  capacity: number;
+  /** Labels handed out so far (live + free). */
+  next: number;
+  live: number;
+  readonly ids: (string | undefined)[];
+  readonly labels: Map<string, number>;
+  readonly free: number[];
+}
+
+interface Item {
+  vector: Float32Array;
+  markets: string[];
+}
+
+/** The smallest over-fetch when an `exclude` callback may drop results. */
+const MIN_MARGIN = 16;
+
+/**
+ * The vector index on hnswlib-node, inner product on unit vectors (so the score is the cosine).
+ * Market restriction costs nothing at query time: each market has its own graph and an item sold
+ * in several markets sits in each of them. A filter callback would cross into JS per visited node.
+ */
+export function createHnswVectorIndex({
+  dim,
+  initialCapacity = 1024,
+  M = 16,
+  efConstruction = 200,
+  efSearch = 200,
+  seed = 100,
+  logger = silentLogger,
+  instrumentation,
+}: HnswVectorIndexOptions): VectorIndex {
+  checkInt('dim', dim, 1);
+  checkInt('initialCapacity', initialCapacity, 1);
+  checkInt('M', M, 2);
+  checkInt('efConstruction', efConstruction, 1);
+  checkInt('efSearch', efSearch, 1);
+  checkInt('seed', seed, 0);
+
+  const items = new Map<string, Item>();
+  const graphs = new Map<string, MarketGraph>();
+  // hnswlib-node reads plain arrays only; one reused buffer avoids a copy per call.
+  const plain: number[] = new Array<number>(dim).fill(0);
+  const toPlain = (v: Float32Array): number[] => {
+    for (let i = 0; i < dim; i++) plain[i] = v[i] as number;
+    return plain;
+  };
+
+  const graphFor = (market: string): MarketGraph => {
+    let g = graphs.get(market);
+    if (g === undefined) {
+      const index = new hnsw.HierarchicalNSW('ip', dim);
+      index.initIndex({ maxElements: initialCapacity, m: M, efConstruction, randomSeed: seed, allowReplaceDeleted: false });
+      index.setEf(efSearch);
+      g = { hnsw: index, capacity: initialCapacity, next: 0, live: 0, ids: [], labels: new Map(), free: [] };
+      graphs.set(market, g);
+    }
+    return g;
+  };
+
+  const put = (g: MarketGraph, market: string, id: string, point: number[]): void => {
+    const existing = g.labels.get(id);
+    if (existing !== undefined) {
+      g.hnsw.addPoint(point, existing); // same label: hnswlib updates the vector and its links
+      return;
+    }
+    let label = g.free.pop();
+    if (label === undefined) {
+      if (g.next === g.capacity) {
+        g.capacity *= 2;
+        g.hnsw.resizeIndex(g.capacity);
+        logger.debug('vector index graph grown', { market, capacity: g.capacity });
+      }
+      label = g.next++;
+    }
+    g.hnsw.addPoint(point, label);
+    g.ids[label] = id;
+    g.labels.set(id, label);
+    g.live++;
+  };
+
+  const take = (g: MarketGraph, id: string): void => {
+    const label = g.labels.get(id);
+    if (label === undefined) return;
+    g.hnsw.markDelete(label);
+    g.labels.delete(id);
+    g.ids[label] = undefined;
+    g.free.push(label);
+    g.live--;
+  };
+
+  const search = (market: string, query: Float32Array, k: number, exclude?: (id: string) => boolean): Scored[] => {
+    const g = graphs.get(market);
+    if (g === undefined || g.live === 0 || !(k >= 1)) return [];
+    checkVector('query', query, dim);
+    const want = Math.min(Math.floor(k), g.live);
+    const point = toPlain(query);
+    let fetch = exclude === undefined ? want : Math.min(g.live, want + Math.max(want, MIN_MARGIN));
+    for (;;) {
+      const { neighbors, distances } = g.hnsw.searchKnn(point, fetch);
+      const out: Scored[] = [];
+      for (let i = 0; i < neighbors.length && out.length < want; i++) {
+        const id = g.ids[neighbors[i] as number];
+        if (id === undefined || (exclude !== undefined && exclude(id))) continue;
+        out.push({ id, score: 1 - (distances[i] as number) }); // ip distance is 1 - dot
+      }
+      if (out.length === want || fetch >= g.live) return out;
+      fetch = Math.min(g.live, fetch * 2);
+    }
+  };
+
+  return {
+    dim,
+    upsert(id, vector, markets) {
+      checkVector(`vector of ${id}`, vector, dim);
+      const unit = normalizedCopy(vector);
+      const list = markets.length <= 1 ? [...markets] : [...new Set(markets)];
+      const prev = items.get(id);
+      if (prev !== undefined) {
+        for (const m of prev.markets) {
+          if (!list.includes(m)) take(graphFor(m), id);
+        }
+      }
+      const point = toPlain(unit);
+      for (const m of list) put(graphFor(m), m, id, point);
+      items.set(id, { vector: unit, markets: list });
+      instrumentation?.emit('index.upsert', { kind: 'vector' });
+    },
+    remove(id) {
+      const item = items.get(id);
+      if (item === undefined) return;
+      for (const m of item.markets) take(graphFor(m), id);
+      items.delete(id);
+    },
+    has: (id) => items.has(id),
+    /** The stored unit vector itself (not a copy): callers must not write to it. */
+    vector: (id) => items.get(id)?.vector,
+    search(market, query, k, exclude) {
+      if (instrumentation === undefined) return search(market, query, k, exclude);
+      const t0 = performance.now();
+      const out = search(market, query, k, exclude);
+      instrumentation.emit('index.search', { kind: 'vector', ms: performance.now() - t0 });
+      return out;
+    },
+    size(market) {
+      if (market === undefined) return items.size;
+      return graphs.get(market)?.live ?? 0;
+    },
+    markets() {
+      const out: string[] = [];
+      for (const [m, g] of graphs) if (g.live > 0) out.push(m);
+      return out;
+    },
+  };
+}

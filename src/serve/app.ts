@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Registry } from 'prom-client';
+import type { Instrumentation, Logger } from '../core/index.ts';
+import type { Engine } from '../engine/index.ts';
+import { LIMITS } from '../ingest/index.ts';
+import { frameworkErrorHandler, makeErrorHandler, notFoundHandler } from './errors.ts';
+import { eventRoutes } from './events.ts';
+import { listRoutes } from './lists.ts';
+import { createMetrics, httpObserverOf } from './metrics.ts';
+import { opsRoutes } from './ops.ts';
+import { playgroundRoutes } from './playground.ts';
+import type { Limits } from './schemas.ts';
+
+export interface AppDeps {
+  engine: Engine;
+  registry: Registry;
+  instrumentation: Instrumentation;
+  logger: Logger;
+  limits?: Limits;
+  tenantDefault?: string;
+  /** Base URL listed in the OpenAPI document; absent, the docs target the origin they are served from. */
+  publicUrl?: string;
+}
+
+export interface ServerOptions {
+  /**
+   * Where the composition root will listen. Only used for the OpenAPI `servers` entry, and only for
+   * a concrete host (a wildcard address is no URL a client can call).
+   */
+  host?: string;
+  port?: number;
+  /** Where to log one line per request (method, route, status, ms, request id), at debug level. */
+  logger?: Logger;
+}
+
+/** Route label for requests that matched no route: one series, whatever the URL. */
+const UNMATCHED = 'unmatched';
+
+/**
+ * The whole HTTP API as a Fastify plugin. It is not encapsulated (skip-override), so its error and
+ * not-found handlers and hooks apply to the instance it is registered on.
+ */
+const app: FastifyPluginAsync<AppDeps> = async (fastify, deps) => {
+  const { engine, registry, instrumentation, logger, limits = LIMITS, tenantDefault = 'default', publicUrl } = deps;
+  if (engine === undefined || registry === undefined || instrumentation === undefined || logger === undefined) {
+    throw new Error('createApp: engine, registry, instrumentation and logger are required');
+  }
+  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(tenantDefault)) throw new Error(`createApp: invalid tenantDefault ${JSON.stringify(tenantDefault)}`);
+
+  // Metrics the composition root already registered are shared; otherwise the app owns its own.
+  let observeHttp = httpObserverOf(registry);
+  if (observeHttp === undefined) {
+    const metrics = createMetrics({ registry, instrumentation });
+    fastify.addHook('onClose', async () => metrics.close());
+    observeHttp = metrics.observeHttp;
+  }
+  const observe = observeHttp;
+  fastify.addHook('onResponse', async (req, reply) => {
+    observe({
+      route: req.routeOptions.url ?? UNMATCHED,
+      method: req.method,
+      statusCode: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+    });
+  });
+  fastify.addHook('onRequest', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
+  });
+
+  fastify.setErrorHandler(makeErrorHandler(logger));
+  fastify.setNotFoundHandler(notFoundHandler);
+
+  await fastify.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Meridian',
+        description: 'Real-time personalization for cross-border e-commerce: events in, recommendations and search out.',
+        version: '0.1.0',
+      },
+      ...(publicUrl === undefined ? {} : { servers: [{ url: publicUrl }] }),
+      tags: [
+        { name: 'events' },
+        { name: 'recommendations' },
+        { name: 'search' },
+        { name: 'ops' },
+        { name: 'playground' },
+      ],
+    },
+  });
+  await fastify.register(swaggerUi, { routePrefix: '/docs' });
+
+  await fastify.register(eventRoutes, { engine, limits });
+  await fastify.register(listRoutes, { engine, limits, tenantDefault });
+  await fastify.register(opsRoutes, { engine, registry, logger });
+  await fastify.register(playgroundRoutes);
+};
+(app as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+
+/** The API plugin: `await fastify.register(createApp, deps)`. */
+export const createApp = app;
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** A caller's x-request-id when it is short and plain; a fresh one otherwise. */
+function requestId(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const h = req.headers['x-request-id'];
+  return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();
+}
+
+/**
+ * A ready Fastify instance with the API registered, not listening: the composition root calls
+ * `listen`, tests call `inject`.
+ */
+export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const limits = deps.limits ?? LIMITS;
+  const fastify = Fastify({
+    bodyLimit: limits.bodyBytes,
+    logger: false,
+    genReqId: requestId,
+    // Long enough for any id within the limit once percent-encoded (up to 9 characters per UTF-16
+    // unit), so such ids reach validation and get a 400 that names the field.
+    routerOptions: { maxParamLength: limits.idChars * 9 },
+    frameworkErrors: frameworkErrorHandler,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false, useDefaults: true } },
+  });
+  const log = opts.logger;
+  if (log !== undefined) {
+    fastify.addHook('onResponse', async (req, reply) => {
+      log.debug('request', {
+        reqId: req.id,
+        method: req.method,
+        route: req.routeOptions.url ?? UNMATCHED,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      });
+    });
+  }
+  const { host, port } = opts;
+  const concrete = host !== undefined && port !== undefined && port > 0 && !['0.0.0.0', '::', ''].includes(host);
+  const publicUrl = deps.publicUrl ?? (concrete ? `http://${host.includes(':') ? `[${host}]` : host}:${port}` : undefined);
+  await fastify.register(createApp, publicUrl === undefined ? deps : { ...deps, publicUrl });
+  await fastify.ready();
+  return fastify;
+}

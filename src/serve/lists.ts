@@ -1,0 +1,129 @@
+import type { FastifyInstance } from 'fastify';
+import { badRequest } from '../core/index.ts';
+import type { Engine, Exclusion, ListQuery } from '../engine/index.ts';
+import {
+  ItemParams,
+  listQuery,
+  listResponse,
+  recommendQuery,
+  searchQuery,
+  type Limits,
+  type ListQueryString,
+  type RecommendQueryString,
+  type SearchQueryString,
+} from './schemas.ts';
+
+/** The item-list endpoints: each translates its query string into one Engine call. */
+export interface ListRoutesOptions {
+  engine: Engine;
+  limits: Limits;
+  tenantDefault: string;
+}
+
+/** Query-string filters → ListQuery; the one cross-field rule JSON Schema cannot say is checked here. */
+function toListQuery(qs: ListQueryString, tenantDefault: string): ListQuery {
+  if (qs.price_min !== undefined && qs.price_max !== undefined && qs.price_min > qs.price_max) {
+    throw badRequest('invalid_parameter', 'price_min: must be <= price_max', 'price_min');
+  }
+  return {
+    tenant: qs.tenant ?? tenantDefault,
+    market: qs.market,
+    locale: qs.locale,
+    k: qs.k,
+    category: qs.category,
+    priceMin: qs.price_min,
+    priceMax: qs.price_max,
+  };
+}
+
+function exclusions(s: string): Exclusion[] {
+  const out: Exclusion[] = [];
+  for (const part of s.split(',')) {
+    if ((part === 'seen' || part === 'purchased') && !out.includes(part)) out.push(part);
+  }
+  return out;
+}
+
+export async function listRoutes(app: FastifyInstance, { engine, limits, tenantDefault }: ListRoutesOptions): Promise<void> {
+  const list = listQuery(limits);
+
+  app.get<{ Querystring: RecommendQueryString }>(
+    '/v1/recommendations',
+    {
+      schema: {
+        summary: 'Recommendations for a shopper ("for you")',
+        description: 'Personalized for `user` or `session`; without either, the market\'s trending items.',
+        tags: ['recommendations'],
+        querystring: recommendQuery(limits),
+        response: listResponse,
+      },
+    },
+    async (req) => {
+      const qs = req.query;
+      return engine.recommend({
+        ...toListQuery(qs, tenantDefault),
+        user: qs.user,
+        session: qs.session,
+        exclude: exclusions(qs.exclude),
+      });
+    },
+  );
+
+  app.get<{ Params: ItemParams; Querystring: ListQueryString }>(
+    '/v1/items/:id/similar',
+    {
+      schema: {
+        summary: 'Items similar to an item',
+        tags: ['recommendations'],
+        params: ItemParams,
+        querystring: list,
+        response: listResponse,
+      },
+    },
+    async (req) => engine.similar(req.params.id, toListQuery(req.query, tenantDefault)),
+  );
+
+  app.get<{ Params: ItemParams; Querystring: ListQueryString }>(
+    '/v1/items/:id/bought-together',
+    {
+      schema: {
+        summary: 'Items often bought together with an item',
+        tags: ['recommendations'],
+        params: ItemParams,
+        querystring: list,
+        response: listResponse,
+      },
+    },
+    async (req) => engine.boughtTogether(req.params.id, toListQuery(req.query, tenantDefault)),
+  );
+
+  app.get<{ Querystring: ListQueryString }>(
+    '/v1/trending',
+    {
+      schema: {
+        summary: 'Trending items in a market',
+        tags: ['recommendations'],
+        querystring: list,
+        response: listResponse,
+      },
+    },
+    async (req) => engine.trending(toListQuery(req.query, tenantDefault)),
+  );
+
+  app.get<{ Querystring: SearchQueryString }>(
+    '/v1/search',
+    {
+      schema: {
+        summary: 'Search the catalog, personalized when a shopper is given',
+        tags: ['search'],
+        querystring: searchQuery(limits),
+        response: listResponse,
+      },
+    },
+    async (req) => {
+      const qs = req.query;
+      if (qs.q.trim() === '') throw badRequest('invalid_parameter', 'q: must not be blank', 'q');
+      return engine.search({ ...toListQuery(qs, tenantDefault), q: qs.q, user: qs.user, session: qs.session });
+    },
+  );
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { createRng, isMeridianError } from '../../src/core/index.ts';
+import { createExactVectorIndex, createHnswVectorIndex } from '../../src/index/index.ts';
+import { DIM, randomVector, vectorIndexContract } from './vector-contract.ts';
+
+vectorIndexContract('hnsw', ({ initialCapacity }) => createHnswVectorIndex({ dim: DIM, initialCapacity }));
+
+describe('createHnswVectorIndex', () => {
+  it('reaches recall@10 >= 0.95 against exact search on 10,000 random 64-d vectors', () => {
+    const dim = 64;
+    const rng = createRng(42);
+    const hnsw = createHnswVectorIndex({ dim });
+    const exact = createExactVectorIndex({ dim });
+    for (let i = 0; i < 10_000; i++) {
+      const v = randomVector(rng, dim);
+      hnsw.upsert(`i${i}`, v, ['de']);
+      exact.upsert(`i${i}`, v, ['de']);
+    }
+    let hits = 0;
+    const queries = 200;
+    for (let q = 0; q < queries; q++) {
+      const query = randomVector(rng, dim);
+      const truth = new Set(exact.search('de', query, 10).map((r) => r.id));
+      const found = hnsw.search('de', query, 10);
+      expect(found).toHaveLength(10);
+      for (const r of found) if (truth.has(r.id)) hits++;
+    }
+    expect(hits / (queries * 10)).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('keeps markets apart: one graph per market, an item in several sits in each', () => {
+    const rng = createRng(11);
+    const index = createHnswVectorIndex({ dim: DIM, initialCapacity: 16 });
+    const v = randomVector(rng);
+    index.upsert('shared', v, ['de', 'fr', 'de']);
+    index.upsert('de-only', randomVector(rng), ['de']);
+    expect(index.size('de')).toBe(2);
+    expect(index.size('fr')).toBe(1);
+    expect(index.size()).toBe(2);
+    expect(index.search('fr', v, 10).map((r) => r.id)).toEqual(['shared']);
+  });
+
+  it('fails fast on bad options', () => {
+    const bad = [
+      { dim: 0 },
+      { dim: DIM, initialCapacity: 0 },
+      { dim: DIM, M: 1 },
+      { dim: DIM, efConstruction: 0 },
+      { dim: DIM, efSearch: 2.5 },
+    ];
+    for (const opts of bad) {
+      let err: unknown;
+      try {
+        createHnswVectorIndex(opts);
+      } catch (e) {
+        err = e;
+      }
+      expect(isMeridianError(err) && err.code).toBe('invalid_index_option');
+    }
+  });
+});
