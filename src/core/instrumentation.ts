@@ -19,6 +19,26 @@ export interface InstrumentationEvents {
   'model.activated': { version: string };
   /** A call to an external service (Redis, ClickHouse, Kafka) finished. */
   'service.call': { service: string; op: string; ms: number; ok: boolean };
+  /**
+   * Consumer lag of one partition: its log end offset minus the next offset to handle here.
+   * `assigned: false` when the partition left this consumer (its series goes away).
+   */
+  'kafka.lag': { topic: string; partition: number; lag: number; assigned: boolean };
+  /** A consumer paused fetching because its handler fell behind (true), or resumed (false). */
+  'kafka.backpressure': { group: string; paused: boolean };
+  /** A handler call failed and is retried; `outage` when the error says the service behind it is down. */
+  'kafka.retry': { group: string; outage: boolean };
+  /**
+   * An applied event became visible to reads: wall-clock ms from the bus accepting it (the ingest
+   * timestamp the bus carries) to the end of its apply.
+   */
+  'online.visible': { ms: number };
+  /** A recall sample of the vector index: the share of the exact top `k` that the index returned. */
+  'index.recall': { recall: number; k: number; queries: number };
+  /** A training run ended. */
+  'training.finished': { status: 'succeeded' | 'failed'; ms: number };
+  /** Offline metrics of the model in service (e.g. `hr_at_10`, `ndcg_at_10`), set when it is activated. */
+  'model.evaluated': { version: string; metrics: Readonly<Record<string, number>> };
 }
 
 export type InstrumentationName = keyof InstrumentationEvents;

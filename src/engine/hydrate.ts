@@ -1,13 +1,17 @@
 import type { CatalogItem, FeatureStore } from '../features/index.ts';
+import { marketLanguage } from './markets.ts';
 import type { ItemView, ListQuery, Reason } from './types.ts';
 
-/** The title to show: the requested locale, then its language, then the market's own, then English. */
+/**
+ * The title to show: the requested locale, then its language (titles may be keyed `de-DE` or `de`),
+ * then the market's language, then English, then any.
+ */
 export function pickTitle(titles: Record<string, string>, locale: string | undefined, market: string): string {
   if (locale !== undefined) {
     const exact = titles[locale];
     if (exact !== undefined) return exact;
   }
-  const lang = locale?.split('-')[0];
+  const lang = locale?.split('-')[0] ?? marketLanguage(market);
   let sameLang: string | undefined;
   let inMarket: string | undefined;
   let english: string | undefined;

@@ -7,9 +7,10 @@ import { rangeConditions, sqlInt, sqlString, whereClause } from './clickhouse-sq
 export type QueryText = (sql: string, format: string) => Promise<string>;
 
 /**
- * Groups the non-empty days of a range (`[day, count]` rows, ascending) into windows of about
- * `pageSize` events, so each page reads only its window's partitions. The last window is open
- * ended, so events appended to later days during the scan are not missed.
+ * Groups the non-empty days of a range (`day<TAB>count` rows, ascending: TabSeparated, which every
+ * ClickHouse version writes) into windows of about `pageSize` events, so each page reads only its
+ * window's partitions. The last window is open ended, so events appended to later days during the
+ * scan are not missed.
  */
 export function dayWindows(rows: string, pageSize: number): [string, string | undefined][] {
   const windows: [string, string | undefined][] = [];
@@ -17,7 +18,9 @@ export function dayWindows(rows: string, pageSize: number): [string, string | un
   let sum = 0;
   for (const line of rows.split('\n')) {
     if (line === '') continue;
-    const [day, n] = JSON.parse(line) as [string, number | string];
+    const tab = line.indexOf('\t');
+    const day = line.slice(0, tab);
+    const n = line.slice(tab + 1);
     first ??= day;
     sum += Number(n);
     if (sum >= pageSize) {
@@ -34,12 +37,13 @@ export function dayWindows(rows: string, pageSize: number): [string, string | un
 /**
  * The events of a range in (ts, id) order, a page at a time with keyset pagination: each page
  * starts after the last (ts, id) seen and reads only the day partitions of its window, so a scan
- * of any size costs one pass over the data and holds one page in memory.
+ * of any size costs one pass over the data and holds one page in memory. `table` is a trusted
+ * (validated) name, optionally qualified by its database.
  */
-export async function* scanEventPages(query: QueryText, range: EventRange, pageSize: number): AsyncGenerator<MeridianEvent> {
+export async function* scanEventPages(query: QueryText, range: EventRange, pageSize: number, table = 'events'): AsyncGenerator<MeridianEvent> {
   checkRange(range);
   const conditions = rangeConditions(range);
-  const days = await query(`SELECT day, count() FROM events ${whereClause(conditions)} GROUP BY day ORDER BY day`, 'JSONCompactEachRow');
+  const days = await query(`SELECT day, count() FROM ${table} ${whereClause(conditions)} GROUP BY day ORDER BY day`, 'TabSeparated');
   let cursor: MeridianEvent | undefined;
   for (const [first, last] of dayWindows(days, pageSize)) {
     for (;;) {
@@ -47,7 +51,7 @@ export async function* scanEventPages(query: QueryText, range: EventRange, pageS
       if (last !== undefined) where.push(`day <= ${sqlString(last)}`);
       if (cursor !== undefined) where.push(`(ts, id) > (${sqlInt(cursor.ts)}, ${sqlString(cursor.id)})`);
       // `body` is single-line JSON, so TSVRaw gives one event per line, unescaped.
-      const text = await query(`SELECT body FROM events ${whereClause(where)} ORDER BY ts, id LIMIT ${sqlInt(pageSize)}`, 'TSVRaw');
+      const text = await query(`SELECT body FROM ${table} ${whereClause(where)} ORDER BY ts, id LIMIT ${sqlInt(pageSize)}`, 'TSVRaw');
       let n = 0;
       for (const line of text.split('\n')) {
         if (line === '') continue;

@@ -63,7 +63,21 @@ export function whereClause(conditions: readonly string[]): string {
 
 /** One JSONEachRow line for the events table (`day` is left to its default). */
 export function eventRow(e: MeridianEvent): string {
-  return JSON.stringify({
+  return JSON.stringify(rowOf(e));
+}
+
+/**
+ * The same line with `day` given (YYYY-MM-DD): old servers fill omitted JSONEachRow columns with
+ * the type's zero, not the column's DEFAULT, so a writer for every version sends it.
+ */
+export function eventRowWithDay(e: MeridianEvent, day: string): string {
+  const row: Record<string, unknown> = rowOf(e);
+  row.day = day;
+  return JSON.stringify(row);
+}
+
+function rowOf(e: MeridianEvent): Record<string, unknown> {
+  return {
     tenant: e.tenant,
     id: e.id,
     type: e.type,
@@ -72,5 +86,5 @@ export function eventRow(e: MeridianEvent): string {
     item: storedItem(e),
     ts: e.ts,
     body: JSON.stringify(e),
-  });
+  };
 }

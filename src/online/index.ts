@@ -1,2 +1,3 @@
 export * from './encoder.ts';
 export * from './tenants.ts';
+export * from './updater.ts';

@@ -1,5 +1,7 @@
-import type { FeatureStore } from '../features/index.ts';
-import type { LexicalIndex, VectorIndex } from '../index/index.ts';
+import { MeridianError, silentLogger, type Logger } from '../core/index.ts';
+import type { CatalogItem, FeatureStore } from '../features/index.ts';
+import type { LexicalDoc, LexicalIndex, VectorIndex } from '../index/index.ts';
+import type { ContentEncoder } from './encoder.ts';
 
 /** Everything the engine keeps for one tenant: its feature store namespace and its indexes. */
 export interface TenantContext {
@@ -15,4 +17,90 @@ export interface Tenants {
   /** Tenants created so far. */
   list(): TenantContext[];
   close(): Promise<void>;
+}
+
+/** The lexical document of a catalog item: every locale's title and description. */
+export function lexicalDoc(item: CatalogItem): LexicalDoc {
+  return {
+    id: item.id,
+    texts: [...Object.values(item.titles), ...Object.values(item.descriptions)],
+    markets: item.availableIn,
+  };
+}
+
+/** Puts a catalog item into both indexes of a tenant (content vector and lexical document). */
+export function indexItem(ctx: Pick<TenantContext, 'vectors' | 'lexical'>, item: CatalogItem, vector: Float32Array): void {
+  ctx.vectors.upsert(item.id, vector, item.availableIn);
+  ctx.lexical.upsert(lexicalDoc(item));
+}
+
+export interface TenantsOptions {
+  makeStore: (tenant: string) => Promise<FeatureStore>;
+  makeVectors: (tenant: string) => VectorIndex;
+  makeLexical: (tenant: string) => LexicalIndex;
+  content: ContentEncoder;
+  logger?: Logger;
+}
+
+/**
+ * Tenants created on first use. Creating one opens its feature store and rebuilds its indexes from
+ * the store's catalog, so a restored snapshot is searchable as soon as `get` resolves. Concurrent
+ * first `get`s share one creation; a failed creation is forgotten so the next `get` tries again.
+ */
+export function createTenants({ makeStore, makeVectors, makeLexical, content, logger = silentLogger }: TenantsOptions): Tenants {
+  const creating = new Map<string, Promise<TenantContext>>();
+  const ready = new Map<string, TenantContext>();
+  let closed = false;
+
+  async function create(tenant: string): Promise<TenantContext> {
+    const store = await makeStore(tenant);
+    try {
+      const ctx: TenantContext = { tenant, store, vectors: makeVectors(tenant), lexical: makeLexical(tenant) };
+      const t0 = performance.now();
+      let items = 0;
+      for await (const item of store.allItems()) {
+        indexItem(ctx, item, content.encode(item));
+        items++;
+      }
+      logger.info('tenant ready', { tenant, items, ms: Math.round(performance.now() - t0) });
+      ready.set(tenant, ctx);
+      return ctx;
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+  }
+
+  return {
+    get(tenant) {
+      if (closed) return Promise.reject(new MeridianError('tenants_closed', 'tenants are closed', { statusCode: 503 }));
+      let p = creating.get(tenant);
+      if (p === undefined) {
+        p = create(tenant);
+        creating.set(tenant, p);
+        p.catch(() => creating.delete(tenant));
+      }
+      return p;
+    },
+    list: () => Array.from(ready.values()),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled(creating.values());
+      const errors: unknown[] = [];
+      for (const ctx of ready.values()) {
+        try {
+          await ctx.store.flush();
+        } catch (e) {
+          errors.push(e);
+        }
+        try {
+          await ctx.store.close();
+        } catch (e) {
+          errors.push(e);
+        }
+      }
+      if (errors.length > 0) throw new MeridianError('tenants_flush_failed', `${errors.length} store operation(s) failed at close`, { cause: errors[0] });
+    },
+  };
 }

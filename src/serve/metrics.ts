@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 import type { Instrumentation } from '../core/index.ts';
 import { EVENT_TYPES, type RejectReason } from '../ingest/index.ts';
+import { modelInfoCollector, registerEngineMetrics, type GaugeSources } from './engine-metrics.ts';
 
 /**
  * Prometheus metrics of one process, registered in an injected registry (never the global one).
@@ -27,6 +28,11 @@ export interface MetricsOptions {
   prefix?: string;
   /** Process metrics (CPU, memory, event loop, GC) from prom-client. */
   defaultMetrics?: boolean;
+  /**
+   * Engine state read at every scrape (index size, the model in service). With `model`, the
+   * model_info gauge follows it instead of `model.activated` events.
+   */
+  gauges?: GaugeSources;
 }
 
 const REJECT_REASONS: Record<RejectReason, true> = {
@@ -36,6 +42,8 @@ const REJECT_REASONS: Record<RejectReason, true> = {
   missing_shopper: true,
   unparseable: true,
 };
+/** Dead letters also carry reasons of their own (an event no handler call could apply). */
+const DEAD_LETTER_REASONS = new Set<string>([...Object.keys(REJECT_REASONS), 'apply_failed']);
 const KNOWN_TYPES = new Set<string>(EVENT_TYPES);
 const SOURCES = new Set(['http', 'kafka', 'replay', 'file', 'clickhouse', 'simulate', 'bus', 'worker']);
 const SERVICES = new Set(['redis', 'clickhouse', 'chdb', 'kafka', 'registry', 'bus', 'eventstore', 'featurestore']);
@@ -53,6 +61,9 @@ const oneOf = (set: ReadonlySet<string>, v: string, fallback = 'other'): string 
 const eventType = (t: string): string => (KNOWN_TYPES.has(t) ? t : 'unknown');
 const reason = (r: string): string => (r in REJECT_REASONS ? r : 'other');
 const token = (v: string): string => (TOKEN.test(v) ? v : 'other');
+/** Kafka topic names are configured, not client input; a partition number is bounded by the topic. */
+const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
+const partitionLabel = (p: number): string => (Number.isInteger(p) && p >= 0 && p < 10_000 ? String(p) : 'other');
 const seconds = (ms: number): number => (ms > 0 && Number.isFinite(ms) ? ms / 1000 : 0);
 
 /**
@@ -76,7 +87,7 @@ function httpObserver(duration: Histogram<HttpLabel>, total: Counter<HttpLabel>)
   };
 }
 
-export function createMetrics({ registry, instrumentation, prefix = 'meridian_', defaultMetrics = true }: MetricsOptions): Metrics {
+export function createMetrics({ registry, instrumentation, prefix = 'meridian_', defaultMetrics = true, gauges = {} }: MetricsOptions): Metrics {
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw new Error(`createMetrics: invalid metric prefix ${JSON.stringify(prefix)}`);
   if (registry.getSingleMetric(`${prefix}http_requests_total`) !== undefined) {
     throw new Error('createMetrics: this registry already has Meridian metrics; create one Metrics per registry (the app reuses them)');
@@ -102,12 +113,28 @@ export function createMetrics({ registry, instrumentation, prefix = 'meridian_',
   const flushDuration = histogram('eventstore_flush_duration_seconds', 'Event store batch insert duration', FLUSH_BUCKETS);
   const flushed = counter('eventstore_flushed_events_total', 'Events written to the event store');
   const flushErrors = counter('eventstore_flush_errors_total', 'Failed event store inserts');
-  const modelInfo = new Gauge({ name: `${prefix}model_info`, help: 'The model version in service (1)', labelNames: ['version'], registers });
+  const modelInfo = new Gauge({
+    name: `${prefix}model_info`,
+    help: 'The model version in service (1)',
+    labelNames: ['version'],
+    registers,
+    ...(gauges.model === undefined ? {} : { collect: modelInfoCollector(gauges.model) }),
+  });
   const serviceCall = histogram('service_call_duration_seconds', 'Calls to external services', FLUSH_BUCKETS, ['service', 'op', 'ok']);
+  const kafkaLag = new Gauge({
+    name: `${prefix}kafka_consumer_lag`,
+    help: 'Messages in a partition not yet handled by this consumer (log end offset minus next offset)',
+    labelNames: ['topic', 'partition'],
+    registers,
+  });
+  const kafkaPauses = counter('kafka_consumer_pauses_total', 'Times a consumer paused fetching because its handler fell behind');
+  const kafkaRetries = counter('kafka_handler_retries_total', 'Failed handler calls that were retried', ['outage']);
 
   if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix });
+  const offEngine = registerEngineMetrics({ registers, prefix, instrumentation, gauges });
 
   const off = [
+    ...offEngine,
     instrumentation.on('ingest.accepted', (p) => accepted.inc({ type: eventType(p.type), source: oneOf(SOURCES, p.source) })),
     instrumentation.on('ingest.rejected', (p) =>
       rejected.inc({ reason: reason(p.reason), type: eventType(p.type), source: oneOf(SOURCES, p.source) }),
@@ -129,8 +156,17 @@ export function createMetrics({ registry, instrumentation, prefix = 'meridian_',
     instrumentation.on('index.upsert', (p) => indexUpserts.inc({ kind: oneOf(INDEX_KINDS, p.kind) })),
     instrumentation.on('index.search', (p) => indexSearch.observe({ kind: oneOf(INDEX_KINDS, p.kind) }, seconds(p.ms))),
     instrumentation.on('deadletter.written', (p) =>
-      deadLetters.inc({ source: oneOf(SOURCES, p.source), reason: reason(p.reason) }),
+      deadLetters.inc({ source: oneOf(SOURCES, p.source), reason: oneOf(DEAD_LETTER_REASONS, p.reason) }),
     ),
+    instrumentation.on('kafka.lag', (p) => {
+      const labels = { topic: TOPIC.test(p.topic) ? p.topic : 'other', partition: partitionLabel(p.partition) };
+      if (p.assigned) kafkaLag.set(labels, p.lag);
+      else kafkaLag.remove(labels);
+    }),
+    instrumentation.on('kafka.backpressure', (p) => {
+      if (p.paused) kafkaPauses.inc();
+    }),
+    instrumentation.on('kafka.retry', (p) => kafkaRetries.inc({ outage: p.outage ? 'true' : 'false' })),
     instrumentation.on('model.activated', (p) => {
       // One series: the old version disappears when a new one takes over.
       modelInfo.reset();

@@ -38,7 +38,7 @@ describe('ClickHouse SQL helpers', () => {
 });
 
 describe('dayWindows', () => {
-  const rows = (days: [string, number][]): string => days.map((d) => JSON.stringify(d)).join('\n') + '\n';
+  const rows = (days: [string, number][]): string => days.map(([day, n]) => `${day}\t${n}`).join('\n') + '\n';
 
   it('groups consecutive days into windows of about a page, the last open-ended', () => {
     expect(dayWindows(rows([['2024-01-01', 4], ['2024-01-02', 3], ['2024-01-05', 9], ['2024-01-06', 1]]), 5)).toEqual([

@@ -14,9 +14,9 @@ describe('openEventBus', () => {
   });
 
   it('says an adapter is not available for other schemes', async () => {
-    await expect(openEventBus('kafka://localhost:9092/events', deps)).rejects.toMatchObject({
+    await expect(openEventBus('nats://localhost:4222/events', deps)).rejects.toMatchObject({
       code: 'config_invalid',
-      message: expect.stringMatching(/kafka:\/\/localhost:9092\/events.*no adapter/),
+      message: expect.stringMatching(/nats:\/\/localhost:4222\/events.*no adapter/),
     });
   });
 });

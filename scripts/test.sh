@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, as `npm test` runs it: install and start the real servers the adapter tests
+# use (Redis, ClickHouse, a Kafka broker, Prometheus: loopback only), then typecheck, lint, the
+# vitest suites and the promtool rule tests. Servers this script started are stopped at the end;
+# servers that were already running are reused and left running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=services/lib.sh
+source scripts/services/lib.sh
+
+SERVICES=(redis clickhouse kafka prometheus)
+scripts/services/install.sh "${SERVICES[@]}"
+
+started=()
+for name in "${SERVICES[@]}"; do
+  running_pid "$name" >/dev/null 2>&1 || started+=("$name")
+done
+stop_started() {
+  if [ "${#started[@]}" -gt 0 ]; then scripts/services/stop.sh "${started[@]}" >/dev/null 2>&1 || true; fi
+}
+trap stop_started EXIT
+if [ "${#started[@]}" -gt 0 ]; then scripts/services/start.sh "${started[@]}"; fi
+eval "$(scripts/services/env.sh)"
+
+echo "== typecheck"
+npm run --silent typecheck
+echo "== lint"
+npm run --silent lint
+echo "== tests"
+npx vitest run "$@"
+if [ -d dashboards/rules/tests ]; then
+  echo "== alert rule tests"
+  promtool test rules dashboards/rules/tests/*.yml
+fi

@@ -1,0 +1,163 @@
+import { Partitioners, type Message, type Producer } from 'kafkajs';
+import { MeridianError, unavailable, type Instrumentation, type Logger } from '../core/index.ts';
+import type { MeridianEvent } from './events.ts';
+import { DEFAULT_CONSUMER_TUNING, startGroupConsumer, type ConsumerTuning, type GroupConsumer, type KafkaSubscribeOptions } from './kafka-consumer.ts';
+import { createKafkaClient, ensureTopics, withTimeout } from './kafka-client.ts';
+import { encodeEvent, errorText } from './kafka-messages.ts';
+import { DEFAULT_EVENTS_TOPIC, isTopicName } from './kafka-url.ts';
+import type { BusHandler, EventBus } from './ports.ts';
+
+export interface KafkaBusOptions {
+  brokers: readonly string[];
+  topic?: string;
+  deadLetterTopic?: string;
+  /** Partitions of the topics created at start when missing. */
+  partitions?: number;
+  clientId?: string;
+  logger: Logger;
+  instrumentation: Instrumentation;
+  /** How long publish waits for the broker's acknowledgement before failing as unavailable. */
+  publishTimeoutMs?: number;
+  pingTimeoutMs?: number;
+  consumer?: Partial<ConsumerTuning>;
+}
+
+/** The Kafka event bus: the EventBus port, with Kafka's own subscription options. */
+export interface KafkaBus extends EventBus {
+  readonly kind: 'kafka';
+  readonly topic: string;
+  readonly deadLetterTopic: string;
+  subscribe(group: string, handler: BusHandler, options?: KafkaSubscribeOptions): Promise<void>;
+}
+
+export function isKafkaBus(bus: EventBus): bus is KafkaBus {
+  return bus.kind === 'kafka';
+}
+
+/** Most bytes of event values in one produce request: well under the broker's 1 MiB batch limit. */
+const SEND_BYTES = 512 * 1024;
+
+/** Splits messages into produce requests of bounded size, keeping their order. */
+function sendGroups(messages: Message[]): Message[][] {
+  const groups: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = typeof m.value === 'string' ? m.value.length * 3 : (m.value?.length ?? 0);
+    if (current.length > 0 && bytes + size > SEND_BYTES) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+function checkOptions(o: KafkaBusOptions, topic: string, deadLetterTopic: string, partitions: number): void {
+  const bad = (why: string): MeridianError => new MeridianError('config_invalid', `kafka bus: ${why}`);
+  if (o.brokers.length === 0) throw bad('at least one broker is needed');
+  for (const t of [topic, deadLetterTopic]) if (!isTopicName(t)) throw bad(`"${t}" is not a valid topic name`);
+  if (topic === deadLetterTopic) throw bad('the dead-letter topic must differ from the events topic');
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) throw bad(`partitions must be an integer in 1..1024, got ${partitions}`);
+  for (const [k, v] of Object.entries({ ...DEFAULT_CONSUMER_TUNING, ...o.consumer })) {
+    if (!Number.isFinite(v) || v < (k === 'retries' ? 0 : 1)) throw bad(`consumer.${k} must be a positive number, got ${v}`);
+  }
+}
+
+/**
+ * The production event bus on Kafka. `publish` sends with an idempotent producer (acks from all
+ * in-sync replicas, one request in flight, so retries neither duplicate nor reorder) and resolves
+ * once the broker acknowledged. Each `subscribe` is a consumer group (see kafka-consumer.ts).
+ * Topics are created at start when missing.
+ */
+export async function createKafkaBus(opts: KafkaBusOptions): Promise<KafkaBus> {
+  const { brokers, topic = DEFAULT_EVENTS_TOPIC, partitions = 4, clientId = 'meridian', logger, instrumentation } = opts;
+  const { deadLetterTopic = `${topic}.dlq`, publishTimeoutMs = 10_000, pingTimeoutMs = 2000 } = opts;
+  checkOptions(opts, topic, deadLetterTopic, partitions);
+  const tuning: ConsumerTuning = { ...DEFAULT_CONSUMER_TUNING, ...opts.consumer };
+  const kafka = createKafkaClient({ brokers, clientId, logger });
+  const admin = kafka.admin();
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  try {
+    await admin.connect();
+    await ensureTopics(admin, [topic, deadLetterTopic], partitions, logger);
+    await producer.connect();
+  } catch (e) {
+    await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+    if (e instanceof MeridianError) throw e;
+    throw unavailable('bus_unavailable', `cannot reach Kafka at ${brokers.join(',')}: ${errorText(e)}`, e);
+  }
+  logger.info('kafka event bus ready', { brokers, topic, deadLetterTopic });
+
+  const consumers = new Map<string, GroupConsumer>();
+  let closed = false;
+  const checkOpen = (): void => {
+    if (closed) throw new MeridianError('bus_closed', 'the event bus is closed', { statusCode: 503, retriable: true });
+  };
+
+  return {
+    kind: 'kafka',
+    topic,
+    deadLetterTopic,
+    async publish(events: readonly MeridianEvent[]) {
+      checkOpen();
+      if (events.length === 0) return;
+      const t0 = performance.now();
+      try {
+        for (const messages of sendGroups(events.map(encodeEvent))) {
+          await withTimeout(producer.send({ topic, acks: -1, messages }), publishTimeoutMs, 'kafka produce');
+        }
+        instrumentation.emit('service.call', { service: 'kafka', op: 'produce', ms: performance.now() - t0, ok: true });
+      } catch (e) {
+        instrumentation.emit('service.call', { service: 'kafka', op: 'produce', ms: performance.now() - t0, ok: false });
+        throw unavailable('bus_unavailable', `Kafka did not acknowledge ${events.length} event(s): ${errorText(e)}`, e);
+      }
+    },
+    async subscribe(group: string, handler: BusHandler, options?: KafkaSubscribeOptions) {
+      checkOpen();
+      if (group === '') throw new MeridianError('config_invalid', 'kafka bus: a consumer group needs a name');
+      if (consumers.has(group)) throw new MeridianError('bus_group_exists', `consumer group "${group}" is already subscribed to this bus`);
+      const consumer = await startGroupConsumer({
+        kafka,
+        admin,
+        producer,
+        topic,
+        deadLetterTopic,
+        group,
+        handler,
+        logger: logger.child(group),
+        instrumentation,
+        tuning,
+        ...(options === undefined ? {} : { options }),
+      });
+      consumers.set(group, consumer);
+    },
+    async ping() {
+      if (closed) return false;
+      for (const c of consumers.values()) if (!c.healthy()) return false;
+      try {
+        await withTimeout(admin.describeCluster(), pingTimeoutMs, 'kafka ping');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const results = await Promise.allSettled([...consumers.values()].map((c) => c.close()));
+      consumers.clear();
+      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) logger.warn('a kafka consumer did not close cleanly', { err: failed.reason });
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './runtime.ts';
+export * from './serve.ts';
+export * from './demo.ts';
+export * from './replay.ts';
+export * from './worker.ts';

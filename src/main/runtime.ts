@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Registry } from 'prom-client';
+import { createInstrumentation, type Instrumentation, type Logger } from '../core/index.ts';
+import type { Config } from '../config/index.ts';
+import { createEngine, type Engine } from '../engine/index.ts';
+import { catalogItem } from '../features/index.ts';
+import { createBm25Index, createExactVectorIndex, createHnswVectorIndex, type LexicalIndex } from '../index/index.ts';
+import {
+  isKafkaBus,
+  openDeadLetterSink,
+  openEventBus,
+  openEventStore,
+  type BusHandler,
+  type DeadLetterSink,
+  type EventBus,
+  type EventStore,
+} from '../ingest/index.ts';
+import {
+  createDecayMixEncoder,
+  createHashedContentEncoder,
+  createOnlineUpdater,
+  createTenants,
+  indexItem,
+  type ContentEncoder,
+  type Tenants,
+  type UserEncoder,
+} from '../online/index.ts';
+import { createMetrics } from '../serve/index.ts';
+import { openFeatureStore } from './adapters.ts';
+
+/** The consumer group of `meridian worker`: the one that applies events to the shared stores. */
+export const WORKER_GROUP = 'meridian-worker';
+
+export interface Runtime {
+  config: Readonly<Config>;
+  engine: Engine;
+  registry: Registry;
+  instrumentation: Instrumentation;
+  bus: EventBus;
+  eventStore: EventStore;
+  deadLetters: DeadLetterSink;
+  tenants: Tenants;
+  /** Flushes batches and snapshots, then closes every adapter. */
+  close(): Promise<void>;
+}
+
+/** A lexical index that keeps nothing, for processes that never search. */
+function noLexicalIndex(): LexicalIndex {
+  return { upsert: () => undefined, remove: () => undefined, search: () => [], size: () => 0 };
+}
+
+/**
+ * The tenants of a process, on the configured feature store, with the encoders they index with.
+ * `searchable: false` (the worker) keeps item vectors only for the user encoder: an exact index,
+ * cheap to fill, and no lexical index.
+ */
+export function openTenants(
+  config: Readonly<Config>,
+  deps: { logger: Logger; instrumentation: Instrumentation },
+  { searchable = true }: { searchable?: boolean } = {},
+): { tenants: Tenants; content: ContentEncoder; encoder: UserEncoder } {
+  const { logger, instrumentation } = deps;
+  const dim = config.index.dim;
+  const content = createHashedContentEncoder({ dim });
+  const encoder = createDecayMixEncoder({ dim });
+  const tenants = createTenants({
+    makeStore: (tenant) => openFeatureStore(config.featureStore, tenant, { logger: logger.child('features'), instrumentation }),
+    makeVectors: () =>
+      searchable ? createHnswVectorIndex({ dim, M: config.index.M, efSearch: config.index.efSearch }) : createExactVectorIndex({ dim }),
+    makeLexical: () => (searchable ? createBm25Index() : noLexicalIndex()),
+    content,
+    logger: logger.child('tenants'),
+  });
+  return { tenants, content, encoder };
+}
+
+/**
+ * A serving replica's follower of the catalog: applies item upserts and deletes to the tenant's own
+ * vector and lexical indexes. The worker applies every event to the shared feature store; a tenant
+ * rebuilds its indexes from that store when it is created, so together they miss nothing.
+ */
+export function catalogFollower({ tenants, content, instrumentation }: { tenants: Tenants; content: ContentEncoder; instrumentation: Instrumentation }): BusHandler {
+  return async (records) => {
+    for (const { event: e } of records) {
+      if (e.type !== 'item_upsert' && e.type !== 'item_delete') continue;
+      const ctx = await tenants.get(e.tenant);
+      if (e.type === 'item_upsert') {
+        indexItem(ctx, catalogItem(e), content.encode(e));
+        instrumentation.emit('index.upsert', { kind: 'vector' });
+        instrumentation.emit('index.upsert', { kind: 'lexical' });
+      } else {
+        ctx.vectors.remove(e.item_id);
+        ctx.lexical.remove(e.item_id);
+      }
+    }
+  };
+}
+
+/**
+ * Wires the engine from the config: adapters chosen by URL, metrics subscribed to instrumentation.
+ * On the embedded bus the online updater is subscribed here; on Kafka `meridian worker` applies the
+ * events, and this replica only follows the catalog into its indexes, in a group of its own that
+ * starts where the worker has committed. Shared by `serve` and the end-to-end tests.
+ */
+export async function createRuntime(
+  config: Readonly<Config>,
+  deps: { logger: Logger; registry?: Registry; /** The worker's consumer group (Kafka only). */ workerGroup?: string },
+): Promise<Runtime> {
+  const { logger } = deps;
+  const instrumentation = createInstrumentation();
+  const registry = deps.registry ?? new Registry();
+  createMetrics({ registry, instrumentation });
+  const bus = await openEventBus(config.bus, { logger: logger.child('bus'), instrumentation });
+  const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation });
+  const deadLetters = await openDeadLetterSink(config.deadLetters, { logger: logger.child('deadletters'), instrumentation });
+  const { tenants, content, encoder } = openTenants(config, { logger, instrumentation });
+  if (isKafkaBus(bus)) {
+    if (config.featureStore.startsWith('memory:')) {
+      logger.warn('bus is Kafka but the feature store is in memory: the worker and this replica do not share state', { featureStore: config.featureStore });
+    }
+    // A group of this replica alone (deleted when it closes): every replica indexes every item.
+    const group = `meridian-serve-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    await bus.subscribe(group, catalogFollower({ tenants, content, instrumentation }), {
+      startFrom: { group: deps.workerGroup ?? WORKER_GROUP },
+      types: ['item_upsert', 'item_delete'],
+      ephemeral: true,
+    });
+  } else {
+    const updater = createOnlineUpdater({ tenants, encoder, content, eventStore, instrumentation, logger: logger.child('online') });
+    await bus.subscribe('online', updater.handler);
+  }
+  const engine = createEngine({
+    tenants,
+    bus,
+    deadLetters,
+    encoder,
+    content,
+    instrumentation,
+    logger,
+    checks: {
+      bus: () => bus.ping(),
+      eventStore: () => eventStore.ping(),
+      featureStore: async () => (await tenants.get('default')).store.ping(),
+    },
+  });
+  return {
+    config,
+    engine,
+    registry,
+    instrumentation,
+    bus,
+    eventStore,
+    deadLetters,
+    tenants,
+    async close() {
+      await bus.close();
+      await eventStore.close();
+      await engine.close();
+      await deadLetters.close();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { Config } from '../config/index.ts';
+import type { Logger } from '../core/index.ts';
+import { buildServer } from '../serve/index.ts';
+import { seedDemo } from './demo.ts';
+import { createRuntime } from './runtime.ts';
+
+/**
+ * `meridian serve`: the API. On embedded defaults it is the whole engine in one process, seeded with a
+ * simulated storefront. SIGINT/SIGTERM close it gracefully: requests drained, batches flushed,
+ * snapshots written.
+ */
+export async function runServe(config: Readonly<Config>, logger: Logger): Promise<{ close: () => Promise<void>; url: string }> {
+  for (const [name, url] of Object.entries({ bus: config.bus, featureStore: config.featureStore, eventStore: config.eventStore })) {
+    if (url.startsWith('memory:') || url.startsWith('chdb:')) {
+      logger.warn(`${name} is the embedded ${url.split(':')[0]} adapter: fine for a demo or one node, not for production`, { url });
+    }
+  }
+  const rt = await createRuntime(config, { logger });
+  const app = await buildServer(
+    { engine: rt.engine, registry: rt.registry, instrumentation: rt.instrumentation, logger: logger.child('http') },
+    { logger: logger.child('http') },
+  );
+  const address = await app.listen({ host: config.host, port: config.port });
+  logger.info('meridian is serving', { url: address, docs: `${address}/docs` });
+  const demo = config.demo.enabled ? await seedDemo(rt.engine, config.demo, logger.child('demo')) : undefined;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      logger.info('shutting down');
+      await demo?.stop();
+      await app.close();
+      await rt.close();
+      logger.info('stopped');
+    })());
+  return { close, url: address };
+}
+
+/** Runs until SIGINT or SIGTERM, then shuts down gracefully; a second signal exits at once. */
+export async function serveUntilSignal(config: Readonly<Config>, logger: Logger): Promise<void> {
+  const server = await runServe(config, logger);
+  await new Promise<void>((resolve) => {
+    let signalled = false;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (signalled) process.exit(130);
+      signalled = true;
+      logger.info(`received ${sig}`);
+      server.close().then(resolve, (e: unknown) => {
+        logger.error('shutdown failed', { err: e });
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,200 @@
+import { badRequest, type Instrumentation, type Logger } from '../core/index.ts';
+import {
+  applyUserUpdate,
+  catalogItem,
+  createFeatureConfig,
+  emptyUserState,
+  isUserUpdate,
+  writes,
+  type EventUpdates,
+  type FeatureConfig,
+  type FeatureOptions,
+  type UserState,
+} from '../features/index.ts';
+import { shopperKey, type BusHandler, type CatalogEvent, type EventStore, type MeridianEvent } from '../ingest/index.ts';
+import type { ContentEncoder, UserEncoder } from './encoder.ts';
+import { indexItem, type TenantContext, type Tenants } from './tenants.ts';
+
+export type ApplyResult = 'applied' | 'duplicate';
+
+export interface OnlineUpdaterOptions {
+  features?: Partial<FeatureOptions>;
+}
+
+export interface OnlineUpdaterDeps {
+  tenants: Tenants;
+  encoder: UserEncoder;
+  content: ContentEncoder;
+  eventStore: EventStore;
+  instrumentation: Instrumentation;
+  logger: Logger;
+  /** Wall clock, used only for the freshness metric (features take time from events). */
+  now?: () => number;
+  options?: OnlineUpdaterOptions;
+}
+
+export interface OnlineUpdater {
+  /** Applies a batch; results in input order. A batch is retried whole if this rejects. */
+  apply(events: readonly MeridianEvent[]): Promise<ApplyResult[]>;
+  /** The same, as an event bus subscriber. */
+  readonly handler: BusHandler;
+}
+
+/** Event time, then id: the order a shopper's events are applied in, whatever order they came in. */
+const byTime = (a: MeridianEvent, b: MeridianEvent): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The item a shopper event moves the shopper's vector towards, if any. */
+function interactionItem(e: MeridianEvent): string | undefined {
+  if (e.type === 'search') return e.clicked_item_id;
+  if (e.type === 'item_upsert' || e.type === 'item_delete') return undefined;
+  return e.item_id;
+}
+
+interface TenantBatch {
+  events: MeridianEvent[];
+  entries: EventUpdates[];
+  /** Content vectors of item upserts, by position in `events`. */
+  vectors: (Float32Array | undefined)[];
+}
+
+export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
+  const { tenants, encoder, content, eventStore, instrumentation, logger } = deps;
+  const now = deps.now ?? (() => Date.now());
+  const config: FeatureConfig = createFeatureConfig(deps.options?.features);
+  if (content.dim !== encoder.dim) {
+    throw badRequest('invalid_option', `content encoder dim ${content.dim} differs from user encoder dim ${encoder.dim}`, 'encoder');
+  }
+
+  /** Drops events the store already has and repeats within the batch. */
+  async function freshOnly(ctx: TenantContext, sorted: readonly MeridianEvent[]): Promise<MeridianEvent[]> {
+    const known = await Promise.all(sorted.map((e) => ctx.store.hasApplied(e.id)));
+    const seen = new Set<string>();
+    const out: MeridianEvent[] = [];
+    for (let i = 0; i < sorted.length; i++) {
+      const e = sorted[i] as MeridianEvent;
+      if (known[i] === true || seen.has(e.id)) continue;
+      seen.add(e.id);
+      out.push(e);
+    }
+    return out;
+  }
+
+  /** Each shopper's state, read once for the batch. */
+  async function readShoppers(ctx: TenantContext, events: readonly MeridianEvent[]): Promise<Map<string, UserState | undefined>> {
+    const keys = new Set<string>();
+    for (const e of events) {
+      const k = shopperKey(e);
+      if (k !== undefined && e.type !== 'item_upsert' && e.type !== 'item_delete') keys.add(k);
+    }
+    const list = Array.from(keys);
+    const states = await Promise.all(list.map((k) => ctx.store.getUser(k)));
+    const out = new Map<string, UserState | undefined>();
+    for (let i = 0; i < list.length; i++) out.set(list[i] as string, states[i]);
+    return out;
+  }
+
+  /** The updates of every event, in event-time order, with the batch's own view of each shopper. */
+  function compute(ctx: TenantContext, events: readonly MeridianEvent[], shoppers: Map<string, UserState | undefined>): TenantBatch {
+    const batch: TenantBatch = { events: events.slice(), entries: [], vectors: [] };
+    // Items upserted or deleted earlier in this batch are not in the index yet.
+    const pending = new Map<string, Float32Array | null>();
+    for (const e of events) {
+      let vector: Float32Array | undefined;
+      let catalogVector: Float32Array | undefined;
+      let state: UserState | undefined;
+      const key = e.type === 'item_upsert' || e.type === 'item_delete' ? undefined : shopperKey(e);
+      if (e.type === 'item_upsert') {
+        catalogVector = content.encode(e);
+        pending.set(e.item_id, catalogVector);
+      } else if (e.type === 'item_delete') {
+        pending.set(e.item_id, null);
+      } else if (key !== undefined) {
+        state = shoppers.get(key);
+        const item = interactionItem(e);
+        const iv = item === undefined ? undefined : pending.has(item) ? (pending.get(item) ?? undefined) : ctx.vectors.vector(item);
+        if (iv !== undefined) vector = encoder.step(state?.vector, iv, e.type, state === undefined ? 0 : e.ts - state.lastTs);
+      }
+      const updates = writes(e, { user: state, vector, config });
+      batch.entries.push({ eventId: e.id, updates });
+      batch.vectors.push(catalogVector);
+      if (key !== undefined) {
+        // The state is the batch's own copy (from getUser or new), so it may change in place.
+        const next = state ?? emptyUserState();
+        for (const u of updates) if (isUserUpdate(u)) applyUserUpdate(next, u);
+        shoppers.set(key, next);
+      }
+    }
+    return batch;
+  }
+
+  /** Index side effects of applied catalog events. A failure is logged; a restart rebuilds indexes from the store. */
+  function reindex(ctx: TenantContext, e: CatalogEvent, vector: Float32Array | undefined): void {
+    try {
+      if (e.type === 'item_upsert') {
+        if (vector === undefined) return;
+        indexItem(ctx, catalogItem(e), vector);
+        instrumentation.emit('index.upsert', { kind: 'vector' });
+        instrumentation.emit('index.upsert', { kind: 'lexical' });
+      } else if (e.type === 'item_delete') {
+        ctx.vectors.remove(e.item_id);
+        ctx.lexical.remove(e.item_id);
+      }
+    } catch (err) {
+      logger.error('index update failed; the item is reindexed at the next start', { tenant: ctx.tenant, item: e.item_id, err });
+    }
+  }
+
+  async function applyTenant(tenant: string, events: MeridianEvent[], applied: Set<string>): Promise<void> {
+    const ctx = await tenants.get(tenant);
+    events.sort(byTime);
+    const fresh = await freshOnly(ctx, events);
+    if (fresh.length === 0) return;
+    const batch = compute(ctx, fresh, await readShoppers(ctx, fresh));
+    const ok = await ctx.store.apply(batch.entries);
+    const done: MeridianEvent[] = [];
+    for (let i = 0; i < batch.events.length; i++) {
+      if (ok[i] !== true) continue;
+      const e = batch.events[i] as MeridianEvent;
+      done.push(e);
+      applied.add(e.id);
+      if (e.type === 'item_upsert' || e.type === 'item_delete') reindex(ctx, e, batch.vectors[i]);
+    }
+    if (done.length > 0) await eventStore.append(done);
+  }
+
+  async function apply(events: readonly MeridianEvent[]): Promise<ApplyResult[]> {
+    const t0 = performance.now();
+    const groups = new Map<string, MeridianEvent[]>();
+    for (const e of events) {
+      const g = groups.get(e.tenant);
+      if (g === undefined) groups.set(e.tenant, [e]);
+      else g.push(e);
+    }
+    // Ids are unique per tenant: the applied set is keyed by tenant too.
+    const applied = new Map<string, Set<string>>();
+    for (const [tenant, group] of groups) {
+      const set = new Set<string>();
+      applied.set(tenant, set);
+      await applyTenant(tenant, group, set);
+    }
+    const applyMs = performance.now() - t0;
+    const wall = now();
+    const results = new Array<ApplyResult>(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as MeridianEvent;
+      const set = applied.get(e.tenant) as Set<string>;
+      // The first occurrence of an id in the input is the applied one; repeats are duplicates.
+      const isNew = set.delete(e.id);
+      results[i] = isNew ? 'applied' : 'duplicate';
+      instrumentation.emit('online.applied', { type: e.type, applyMs, freshnessMs: wall - e.ts, duplicate: !isNew });
+    }
+    return results;
+  }
+
+  return {
+    apply,
+    handler: async (records) => {
+      await apply(records.map((r) => r.event));
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import { createRng, dot, silentLogger, type Instrumentation, type Logger } from '../core/index.ts';
+import type { VectorIndex } from '../index/index.ts';
+
+/** An index and the catalog it was built from: a tenant context fits as is. */
+export interface RecallSource {
+  readonly vectors: VectorIndex;
+  readonly store: { allItems(): AsyncIterable<{ readonly id: string; readonly availableIn: readonly string[] }> };
+}
+
+export interface RecallSamplerOptions {
+  /** What to sample, read at every sample (e.g. `() => tenants.list()`). */
+  sources: () => readonly RecallSource[];
+  instrumentation: Instrumentation;
+  logger?: Logger;
+  /** Recall@k. */
+  k?: number;
+  /** Queries per sample. */
+  queries?: number;
+  intervalMs?: number;
+  seed?: number;
+  /** Largest catalog sampled: exact search scans every item of a market once per query. */
+  maxItems?: number;
+}
+
+export interface RecallSampler {
+  /** Samples now: the mean recall@k, also emitted as `index.recall`; undefined when there is nothing to sample. */
+  sample(): Promise<number | undefined>;
+  /** Samples every `intervalMs` (the timer does not keep the process alive). */
+  start(): void;
+  /** Stops the timer and waits for a sample in flight. */
+  stop(): Promise<void>;
+}
+
+/** The members of one market of one source: ids and the index's own (unit) vectors. */
+interface Market {
+  source: RecallSource;
+  market: string;
+  ids: string[];
+  vectors: Float32Array[];
+}
+
+const check = (name: string, v: number, min: number): void => {
+  if (!Number.isInteger(v) || v < min) throw new Error(`createRecallSampler: ${name} must be an integer >= ${min}, got ${v}`);
+};
+
+/** The `k` best ids by inner product with `query`, skipping `skip`: a scan with a small sorted buffer. */
+function exactTopK(m: Market, query: Float32Array, k: number, skip: string): string[] {
+  const ids: string[] = [];
+  const scores: number[] = [];
+  for (let i = 0; i < m.ids.length; i++) {
+    const id = m.ids[i] as string;
+    if (id === skip) continue;
+    const s = dot(query, m.vectors[i] as Float32Array);
+    if (ids.length === k && s <= (scores[k - 1] as number)) continue;
+    let at = Math.min(ids.length, k - 1);
+    while (at > 0 && (scores[at - 1] as number) < s) at--;
+    ids.splice(at, 0, id);
+    scores.splice(at, 0, s);
+    if (ids.length > k) {
+      ids.pop();
+      scores.pop();
+    }
+  }
+  return ids;
+}
+
+/**
+ * Measures the recall of the vector index against exact search, as the serving path uses it: a
+ * query is the vector of a random catalog item in one of its markets (the item itself excluded,
+ * as for similar items), and recall is the share of the exact top k that the index returns. The
+ * exact search reads the index's own vectors, so only the approximation is measured.
+ */
+export function createRecallSampler({
+  sources,
+  instrumentation,
+  logger = silentLogger,
+  k = 10,
+  queries = 16,
+  intervalMs = 60_000,
+  seed = 1,
+  maxItems = 200_000,
+}: RecallSamplerOptions): RecallSampler {
+  check('k', k, 1);
+  check('queries', queries, 1);
+  check('intervalMs', intervalMs, 1);
+  check('maxItems', maxItems, 1);
+  const rng = createRng(seed);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number | undefined> | undefined;
+  let warned = false;
+
+  /** Every market of every source, or undefined when a catalog is larger than `maxItems`. */
+  async function scan(): Promise<Market[] | undefined> {
+    const out: Market[] = [];
+    let seen = 0;
+    for (const source of sources()) {
+      const byMarket = new Map<string, Market>();
+      for await (const item of source.store.allItems()) {
+        if (++seen > maxItems) return undefined;
+        const v = source.vectors.vector(item.id);
+        if (v === undefined) continue;
+        for (const market of item.availableIn) {
+          let m = byMarket.get(market);
+          if (m === undefined) byMarket.set(market, (m = { source, market, ids: [], vectors: [] }));
+          m.ids.push(item.id);
+          m.vectors.push(v);
+        }
+      }
+      for (const m of byMarket.values()) if (m.ids.length > 1) out.push(m);
+    }
+    return out;
+  }
+
+  /** A random (market, member) pair, uniform over every pair. */
+  function pick(markets: readonly Market[], total: number): { m: Market; i: number } {
+    let r = rng.int(total);
+    for (const m of markets) {
+      if (r < m.ids.length) return { m, i: r };
+      r -= m.ids.length;
+    }
+    const last = markets[markets.length - 1] as Market;
+    return { m: last, i: last.ids.length - 1 };
+  }
+
+  async function measure(): Promise<number | undefined> {
+    const markets = await scan();
+    if (markets === undefined) {
+      if (!warned) logger.warn('recall sampling skipped: the catalog is larger than maxItems', { maxItems });
+      warned = true;
+      return undefined;
+    }
+    const total = markets.reduce((n, m) => n + m.ids.length, 0);
+    if (total === 0) return undefined;
+    let sum = 0;
+    for (let q = 0; q < queries; q++) {
+      const { m, i } = pick(markets, total);
+      const id = m.ids[i] as string;
+      const query = m.vectors[i] as Float32Array;
+      const exact = exactTopK(m, query, k, id);
+      const found = new Set(m.source.vectors.search(m.market, query, k, (other) => other === id).map((s) => s.id));
+      let hits = 0;
+      for (const e of exact) if (found.has(e)) hits++;
+      sum += hits / exact.length;
+      // Exact search is a scan: let requests in between queries.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const recall = sum / queries;
+    instrumentation.emit('index.recall', { recall, k, queries });
+    return recall;
+  }
+
+  function sample(): Promise<number | undefined> {
+    running ??= measure().finally(() => (running = undefined));
+    return running;
+  }
+
+  return {
+    sample,
+    start() {
+      if (timer !== undefined) return;
+      timer = setInterval(() => {
+        sample().catch((err: unknown) => logger.warn('recall sample failed', { err }));
+      }, intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+      await running?.catch(() => undefined);
+    },
+  };
+}

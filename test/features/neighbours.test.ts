@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/core/index.ts';
+import { createVectorArena } from '../../src/features/index.ts';
+import { BoundedCounts } from '../../src/features/neighbours.ts';
+
+/** The rule spelled out on a plain array: add, then drop the earliest-inserted lowest while over max. */
+function reference(): { add(k: string, by: number, max: number): void; top(n: number): { id: string; score: number }[] } {
+  let rows: { id: string; score: number }[] = [];
+  return {
+    add(k, by, max) {
+      const row = rows.find((r) => r.id === k);
+      if (row !== undefined) {
+        row.score += by;
+        if (row.score <= 0) rows = rows.filter((r) => r !== row);
+        return;
+      }
+      if (by <= 0) return;
+      rows.push({ id: k, score: by });
+      while (rows.length > max) {
+        let at = 0;
+        for (let i = 1; i < rows.length; i++) if ((rows[i]?.score ?? 0) < (rows[at]?.score ?? 0)) at = i;
+        rows.splice(at, 1);
+      }
+    },
+    top(n) {
+      return rows
+        .map((r) => ({ ...r }))
+        .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+        .slice(0, n);
+    },
+  };
+}
+
+describe('bounded counts', () => {
+  it('follows the drop-the-earliest-lowest rule under random adds, removals and restores', () => {
+    const rng = createRng(3);
+    let bc = new BoundedCounts();
+    const ref = reference();
+    for (let step = 0; step < 5000; step++) {
+      const key = `k${rng.int(30)}`;
+      const by = rng.next() < 0.1 ? -1 - rng.int(3) : 1 + rng.int(3);
+      bc.add(key, by, 8);
+      ref.add(key, by, 8);
+      if (step % 500 === 0) bc = BoundedCounts.from(bc.entries());
+      if (step % 37 === 0) expect(bc.top(20)).toEqual(ref.top(20));
+    }
+    expect(bc.size).toBeLessThanOrEqual(8);
+  });
+
+  it('lets a newcomer displace the oldest neighbour of equal weight', () => {
+    const bc = new BoundedCounts();
+    for (const k of ['a', 'b', 'c']) bc.add(k, 1, 3);
+    bc.add('d', 1, 3);
+    expect(bc.top(5).map((s) => s.id)).toEqual(['b', 'c', 'd']);
+    expect(bc.get('a')).toBeUndefined();
+    expect(bc.get('d')).toBe(1);
+  });
+});
+
+describe('vector arena', () => {
+  it('hands out zeroed, independent vectors and copies', () => {
+    const arena = createVectorArena(8);
+    const a = arena.alloc(3);
+    const b = arena.copy(Float32Array.from([1, 2, 3]));
+    const c = arena.alloc(20);
+    a[0] = 5;
+    expect(Array.from(a)).toEqual([5, 0, 0]);
+    expect(Array.from(b)).toEqual([1, 2, 3]);
+    expect(c.length).toBe(20);
+    expect(Array.from(c).every((x) => x === 0)).toBe(true);
+    expect(() => createVectorArena(0)).toThrow(/chunkFloats/);
+  });
+});
