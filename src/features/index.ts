@@ -7,3 +7,4 @@ export * from './sentiment.ts';
 export * from './writes.ts';
 export * from './memory-store.ts';
 export * from './arena.ts';
+export { openRedisFeatureStore, type RedisFeatureStoreOptions } from './redis-store.ts';

@@ -69,8 +69,8 @@ end
 
 -- One shopper's updates of one event: the hash is read once and written once (lastTs is the
 -- max of the event times, counts are sums, the vector is the last one); list ops run in order.
--- A: session?, max ts or '', count pairs (field, n), '1' and the vector or '0', list ops ('p' entry ts max |
--- 'r' item | 'b' item max). Returns the next argument index.
+-- Arguments from A[i]: session flag, max ts or '', count pairs (field, n), '1' and the vector or
+-- '0', list ops ('p' entry ts max | 'r' item | 'b' item max). Returns the next argument index.
 local function shopper(h, rk, bk, A, i)
   local session, maxTs, nCounts = A[i], A[i + 1], tonumber(A[i + 2])
   i = i + 3

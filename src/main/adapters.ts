@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { MeridianError, type Instrumentation, type Logger } from '../core/index.ts';
 import type { Config } from '../config/index.ts';
-import { openMemoryFeatureStore, type FeatureStore } from '../features/index.ts';
+import { openMemoryFeatureStore, openRedisFeatureStore, type FeatureStore } from '../features/index.ts';
 
 /**
  * Opens one tenant's feature store from the configured URL. `memory:<dir>` snapshots each tenant to
- * `<dir>/<tenant>.snapshot.json`; `memory:` keeps nothing across restarts.
+ * `<dir>/<tenant>.snapshot.json`; `memory:` keeps nothing across restarts. `redis://…` and
+ * `rediss://…` (TLS) keep every tenant in that Redis under `meridian:<tenant>:`.
  */
 export async function openFeatureStore(
   url: string,
@@ -19,7 +20,10 @@ export async function openFeatureStore(
       ...(dir === '' ? {} : { snapshotPath: join(dir, `${tenant}.snapshot.json`) }),
     });
   }
-  throw new MeridianError('config_invalid', `featureStore: no adapter for "${url}" in this build (use memory:)`);
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+    return openRedisFeatureStore({ url, tenant, logger: deps.logger, instrumentation: deps.instrumentation });
+  }
+  throw new MeridianError('config_invalid', `featureStore: no adapter for "${url}" (use memory: or redis://)`);
 }
 
 export type AdapterConfig = Pick<Config, 'featureStore'>;
