@@ -1,9 +1,9 @@
-import { badRequest, type Logger } from '../core/index.ts';
-import type { MeridianEvent } from '../ingest/index.ts';
+import { badRequest, createInstrumentation, type Logger } from '../core/index.ts';
+import { openEventBus, type MeridianEvent } from '../ingest/index.ts';
 import { createCatalog } from './catalog.ts';
 import { MARKETS, marketInfo } from './markets.ts';
 import { createShoppers } from './shoppers.ts';
-import { postEvents, writeNdjson, type PaceClock } from './sinks.ts';
+import { postEvents, publishEvents, writeNdjson, type PaceClock } from './sinks.ts';
 import { createTraffic } from './traffic.ts';
 
 export interface SimulateFlags {
@@ -14,6 +14,8 @@ export interface SimulateFlags {
   events: number;
   out: string | undefined;
   url: string | undefined;
+  /** An event bus URL (kafka://host:port…): publish straight to the bus, as a storefront backend would. */
+  bus: string | undefined;
   rate: number;
   batch: number;
   tenant: string;
@@ -36,7 +38,7 @@ export interface SimulateDeps {
   signal?: AbortSignal;
 }
 
-const USAGE = '--seed N --items N --users N --events N (--out FILE[.ndjson|.gz] | --url URL [--rate N] [--batch N]) [--tenant T] [--start ISO] [--markets US,DE] [--clock sim|wall] [--no-catalog]';
+const USAGE = '--seed N --items N --users N --events N (--out FILE[.ndjson|.gz] | --url URL | --bus kafka://HOST:PORT) [--rate N] [--batch N] [--tenant T] [--start ISO] [--markets US,DE] [--clock sim|wall] [--no-catalog]';
 
 const bad = (flag: string, msg: string): never => {
   throw badRequest('simulate_bad_flag', `${flag}: ${msg} (usage: meridian simulate ${USAGE})`, flag);
@@ -51,7 +53,7 @@ function int(flag: string, v: string, min: number): number {
 /** Parses `meridian simulate` flags; unknown flags and bad values fail with the usage line. */
 export function parseSimulateFlags(argv: readonly string[]): SimulateFlags {
   const f: SimulateFlags = {
-    seed: 1, items: 2000, users: 500, events: 100_000, out: undefined, url: undefined, rate: 0, batch: 100,
+    seed: 1, items: 2000, users: 500, events: 100_000, out: undefined, url: undefined, bus: undefined, rate: 0, batch: 100,
     tenant: 'default', start: Date.UTC(2026, 0, 1), markets: MARKETS.map((m) => m.market), clock: 'sim', catalog: true,
   };
   let clock: string | undefined;
@@ -71,6 +73,7 @@ export function parseSimulateFlags(argv: readonly string[]): SimulateFlags {
       case '--events': f.events = int(flag, value, 0); break;
       case '--out': f.out = value; break;
       case '--url': f.url = value; break;
+      case '--bus': f.bus = value; break;
       case '--rate': f.rate = Number(value); if (!(f.rate >= 0)) bad(flag, `expected events/s >= 0, got "${value}"`); break;
       case '--batch': f.batch = int(flag, value, 1); break;
       case '--tenant': f.tenant = value; break;
@@ -80,9 +83,9 @@ export function parseSimulateFlags(argv: readonly string[]): SimulateFlags {
       default: bad(flag, 'unknown flag');
     }
   }
-  if ((f.out === undefined) === (f.url === undefined)) bad('--out', 'give exactly one of --out FILE or --url URL');
-  if (f.out !== undefined && f.events === 0) bad('--events', 'an unbounded run needs --url');
-  f.clock = (clock ?? (f.url !== undefined ? 'wall' : 'sim')) as 'sim' | 'wall';
+  if ([f.out, f.url, f.bus].filter((x) => x !== undefined).length !== 1) bad('--out', 'give exactly one of --out FILE, --url URL or --bus URL');
+  if (f.out !== undefined && f.events === 0) bad('--events', 'an unbounded run needs --url or --bus');
+  f.clock = (clock ?? (f.out === undefined ? 'wall' : 'sim')) as 'sim' | 'wall';
   return f;
 }
 
@@ -112,6 +115,18 @@ export async function runSimulate(argv: string[], deps: SimulateDeps): Promise<n
       const items = f.catalog ? Math.min(f.items, written.events) : 0;
       print(summary(f, `wrote ${items} items and ${written.events - items} events to ${f.out}`, t0));
       return 0;
+    }
+    if (f.bus !== undefined) {
+      const bus = await openEventBus(f.bus, { logger: deps.logger, instrumentation: createInstrumentation() });
+      try {
+        const publish = (events: readonly MeridianEvent[]): Promise<void> => bus.publish(events);
+        const items = f.catalog ? await publishEvents({ publish, events: catalog, rate: 0, batchSize: f.batch, signal }) : undefined;
+        const sent = await publishEvents({ publish, events: traffic, rate: f.rate, batchSize: f.batch, signal, ...(deps.pace === undefined ? {} : { clock: deps.pace }) });
+        print(summary(f, `published ${items?.sent ?? 0} items and ${sent.sent} events to ${f.bus}`, t0));
+        return 0;
+      } finally {
+        await bus.close();
+      }
     }
     const common = { url: f.url!, batchSize: f.batch, signal, logger: deps.logger, ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }), ...(deps.pace === undefined ? {} : { clock: deps.pace }) };
     const items = f.catalog ? await postEvents({ ...common, events: catalog, rate: 0 }) : undefined;
