@@ -1,6 +1,7 @@
 import { loadConfig } from './config/index.ts';
-import { createLogger, isMeridianError, type LogLevel } from './core/index.ts';
-import { runReplay, serveUntilSignal } from './main/index.ts';
+import { createModelRegistry } from './registry/index.ts';
+import { createLogger, isMeridianError, type Logger, type LogLevel } from './core/index.ts';
+import { runReplay, runTrain, serveUntilSignal, workerUntilSignal } from './main/index.ts';
 import { runSimulate } from './simulate/index.ts';
 
 const USAGE = `meridian <command> [options]
@@ -10,6 +11,12 @@ Commands:
              --config FILE  --host H  --port N  --no-demo
   simulate   a synthetic cross-border storefront: NDJSON out, or live to the API
              --seed N --items N --users N --events N (--out FILE[.gz] | --url URL --rate N)
+  worker     consumes the Kafka events topic and applies every event to the shared stores
+             --config FILE  --port N (its /metrics and /healthz)
+  train      trains item embeddings, the user encoder and the cold-start content map from the
+             event store (or --log FILE / --lines FILE), publishes and activates a model version
+             --epochs N --dim N --seed N --every 6h
+  models     the model registry: list | active | activate VERSION | rollback (serve and worker follow it)
   replay     event logs (NDJSON, CSV, gzip) or an event-store range back through the pipeline
              FILE… | --from-store --from ISO --to ISO [--tenant T]; --speed N --batch N --rejected FILE
   help       this text
@@ -20,6 +27,34 @@ See README.md for every key.`;
 function flag(argv: readonly string[], name: string): string | undefined {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** `meridian models …`: what the registry holds, and which version serve and worker follow. */
+async function runModels(argv: readonly string[], logger: Logger): Promise<number> {
+  const config = loadConfig({ env: process.env, file: flag(argv, '--config') });
+  const registry = createModelRegistry({ dir: config.modelDir, logger });
+  const print = (v: unknown): boolean => process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+  switch (argv[0]) {
+    case 'list':
+      print(await registry.list());
+      return 0;
+    case 'active':
+      print((await registry.active()) ?? null);
+      return 0;
+    case 'activate': {
+      const version = argv[1];
+      if (version === undefined) throw new Error('models activate needs a VERSION (see meridian models list)');
+      await registry.activate(version);
+      print({ active: version });
+      return 0;
+    }
+    case 'rollback':
+      print({ active: await registry.rollback() });
+      return 0;
+    default:
+      process.stderr.write('usage: meridian models list | active | activate VERSION | rollback [--config FILE]\n');
+      return 2;
+  }
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -37,6 +72,16 @@ async function main(argv: readonly string[]): Promise<number> {
       await serveUntilSignal(config, createLogger({ level: config.logLevel }));
       return 0;
     }
+    case 'worker': {
+      const port = flag(rest, '--port');
+      const config = loadConfig({ env: process.env, file: flag(rest, '--config'), overrides: port === undefined ? {} : { workerPort: Number(port) } });
+      await workerUntilSignal(config, createLogger({ level: config.logLevel }), { port: config.workerPort });
+      return 0;
+    }
+    case 'train':
+      return runTrain([...rest], { logger });
+    case 'models':
+      return runModels(rest, logger);
     case 'simulate':
       return runSimulate([...rest], { logger });
     case 'replay':

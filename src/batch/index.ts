@@ -10,3 +10,8 @@ export * from './evaluate.ts';
 export * from './published.ts';
 export * from './report.ts';
 export * from './cli.ts';
+export * from './train.ts';
+export * from './train-data.ts';
+export * from './item2vec.ts';
+export * from './item2vec-content.ts';
+export * from './train-tf.ts';

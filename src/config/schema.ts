@@ -8,6 +8,7 @@ export const ConfigSchema = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1', minLength: 1, description: 'address the API listens on' }),
     port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+    workerPort: Type.Integer({ default: 9464, minimum: 0, maximum: 65535, description: 'port of the worker\'s /metrics and /healthz' }),
     logLevel: Type.Union(
       [Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')],
       { default: 'info' },
@@ -58,6 +59,7 @@ export type Config = Static<typeof ConfigSchema>;
 export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'integer' | 'number' | 'boolean' }> = {
   MERIDIAN_HOST: { path: ['host'], kind: 'string' },
   MERIDIAN_PORT: { path: ['port'], kind: 'integer' },
+  MERIDIAN_WORKER_PORT: { path: ['workerPort'], kind: 'integer' },
   MERIDIAN_LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
   MERIDIAN_BUS: { path: ['bus'], kind: 'string' },
   MERIDIAN_FEATURE_STORE: { path: ['featureStore'], kind: 'string' },

@@ -1,9 +1,10 @@
-import { Partitioners, type Message, type Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import { MeridianError, unavailable, type Instrumentation, type Logger } from '../core/index.ts';
 import type { MeridianEvent } from './events.ts';
 import { DEFAULT_CONSUMER_TUNING, startGroupConsumer, type ConsumerTuning, type GroupConsumer, type KafkaSubscribeOptions } from './kafka-consumer.ts';
 import { createKafkaClient, ensureTopics, withTimeout } from './kafka-client.ts';
 import { encodeEvent, errorText } from './kafka-messages.ts';
+import { createPublisher } from './kafka-publisher.ts';
 import { DEFAULT_EVENTS_TOPIC, isTopicName } from './kafka-url.ts';
 import type { BusHandler, EventBus } from './ports.ts';
 
@@ -34,44 +35,25 @@ export function isKafkaBus(bus: EventBus): bus is KafkaBus {
   return bus.kind === 'kafka';
 }
 
-/** Most bytes of event values in one produce request: well under the broker's 1 MiB batch limit. */
-const SEND_BYTES = 512 * 1024;
-
-/** Splits messages into produce requests of bounded size, keeping their order. */
-function sendGroups(messages: Message[]): Message[][] {
-  const groups: Message[][] = [];
-  let current: Message[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = typeof m.value === 'string' ? m.value.length * 3 : (m.value?.length ?? 0);
-    if (current.length > 0 && bytes + size > SEND_BYTES) {
-      groups.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(m);
-    bytes += size;
-  }
-  if (current.length > 0) groups.push(current);
-  return groups;
-}
-
 function checkOptions(o: KafkaBusOptions, topic: string, deadLetterTopic: string, partitions: number): void {
   const bad = (why: string): MeridianError => new MeridianError('config_invalid', `kafka bus: ${why}`);
   if (o.brokers.length === 0) throw bad('at least one broker is needed');
   for (const t of [topic, deadLetterTopic]) if (!isTopicName(t)) throw bad(`"${t}" is not a valid topic name`);
   if (topic === deadLetterTopic) throw bad('the dead-letter topic must differ from the events topic');
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) throw bad(`partitions must be an integer in 1..1024, got ${partitions}`);
+  for (const [k, v] of Object.entries({ publishTimeoutMs: o.publishTimeoutMs ?? 1, pingTimeoutMs: o.pingTimeoutMs ?? 1 })) {
+    if (!Number.isFinite(v) || v <= 0) throw bad(`${k} must be a positive number of ms, got ${v}`);
+  }
   for (const [k, v] of Object.entries({ ...DEFAULT_CONSUMER_TUNING, ...o.consumer })) {
-    if (!Number.isFinite(v) || v < (k === 'retries' ? 0 : 1)) throw bad(`consumer.${k} must be a positive number, got ${v}`);
+    if (!Number.isFinite(v) || v < (k === 'retries' ? 0 : 1)) throw bad(`consumer.${k} must be a number >= ${k === 'retries' ? 0 : 1}, got ${v}`);
   }
 }
 
 /**
  * The production event bus on Kafka. `publish` sends with an idempotent producer (acks from all
- * in-sync replicas, one request in flight, so retries neither duplicate nor reorder) and resolves
- * once the broker acknowledged. Each `subscribe` is a consumer group (see kafka-consumer.ts).
- * Topics are created at start when missing.
+ * in-sync replicas, one request in flight, so retries neither duplicate nor reorder; concurrent
+ * publishes share requests) and resolves once the broker acknowledged. Each `subscribe` is a
+ * consumer group (see kafka-consumer.ts). Topics are created at start when missing.
  */
 export async function createKafkaBus(opts: KafkaBusOptions): Promise<KafkaBus> {
   const { brokers, topic = DEFAULT_EVENTS_TOPIC, partitions = 4, clientId = 'meridian', logger, instrumentation } = opts;
@@ -97,6 +79,7 @@ export async function createKafkaBus(opts: KafkaBusOptions): Promise<KafkaBus> {
   }
   logger.info('kafka event bus ready', { brokers, topic, deadLetterTopic });
 
+  const publisher = createPublisher(producer, topic, publishTimeoutMs);
   const consumers = new Map<string, GroupConsumer>();
   let closed = false;
   const checkOpen = (): void => {
@@ -112,9 +95,7 @@ export async function createKafkaBus(opts: KafkaBusOptions): Promise<KafkaBus> {
       if (events.length === 0) return;
       const t0 = performance.now();
       try {
-        for (const messages of sendGroups(events.map(encodeEvent))) {
-          await withTimeout(producer.send({ topic, acks: -1, messages }), publishTimeoutMs, 'kafka produce');
-        }
+        await publisher.send(events.map(encodeEvent));
         instrumentation.emit('service.call', { service: 'kafka', op: 'produce', ms: performance.now() - t0, ok: true });
       } catch (e) {
         instrumentation.emit('service.call', { service: 'kafka', op: 'produce', ms: performance.now() - t0, ok: false });

@@ -22,6 +22,12 @@ export interface KafkaSubscribeOptions {
 export interface ConsumerTuning {
   /** Most records in one handler call. */
   maxBatch: number;
+  /**
+   * Most handler calls in flight at once. Calls never share a partition, so one shopper's events
+   * are still handled one call after another, in order; the handler must allow concurrent calls
+   * for different shoppers (the online updater does).
+   */
+  concurrency: number;
   /** Records fetched but not yet handled at which fetching pauses; it resumes at half. */
   maxQueued: number;
   /** Retries of a failing handler call before its events are tried apart and the failing ones dead-lettered. */
@@ -39,6 +45,7 @@ export interface ConsumerTuning {
 
 export const DEFAULT_CONSUMER_TUNING: Readonly<ConsumerTuning> = Object.freeze({
   maxBatch: 1000,
+  concurrency: 4,
   maxQueued: 10_000,
   retries: 3,
   retryBackoffMs: 100,
@@ -83,8 +90,8 @@ interface Chunk {
 
 /**
  * One consumer group on the events topic. Fetching and handling overlap: fetched batches are parsed
- * into a bounded queue (fetching pauses when it is full) and one loop hands them to the handler in
- * order, then commits. Offsets are committed only for handled events, so delivery is at least once;
+ * into a bounded queue (fetching pauses when it is full) from which handler calls take them, each
+ * partition in order and in one call at a time, and commit once handled. Offsets are committed only for handled events, so delivery is at least once;
  * the handler's idempotent apply makes the effect exactly once. Messages that do not parse go to the
  * dead-letter topic at once; a handler call that keeps failing is retried with backoff, then split
  * until the failing events are alone, and those are dead-lettered, so nothing blocks a partition.
@@ -108,7 +115,9 @@ export async function startGroupConsumer(deps: GroupConsumerDeps): Promise<Group
   let paused = false;
   let queued = 0;
   const queue: Chunk[] = [];
-  let applying: Promise<void> | undefined;
+  /** Handler calls in flight, and the partitions they hold. */
+  const inFlight = new Set<Promise<void>>();
+  const busy = new Set<number>();
   let wake: (() => void) | undefined;
   const lag = createLagTracker(topic, instrumentation);
   const committer = createCommitter({ consumer, topic, group, logger, instrumentation });
@@ -153,7 +162,7 @@ export async function startGroupConsumer(deps: GroupConsumerDeps): Promise<Group
   /** Parses a fetched batch, dead-letters what does not parse, queues the rest in chunks. */
   async function eachBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const last = batch.messages[batch.messages.length - 1];
-    if (closing || last === undefined || !isRunning() || isStale()) return;
+    if (closing || crashed || last === undefined || !isRunning() || isStale()) return;
     const { partition } = batch;
     const { records, messages, letters, reasons } = decodeBatch(batch, types);
     if (letters.length > 0) await sendDeadLetters(letters, reasons); // if this throws, kafkajs fetches the batch again
@@ -173,31 +182,55 @@ export async function startGroupConsumer(deps: GroupConsumerDeps): Promise<Group
     kick();
   }
 
+  /** Starts handler calls while there is work for a free partition and room for another call. */
   function kick(): void {
-    if (applying !== undefined || closing || queue.length === 0) return;
-    applying = drain()
-      .catch((e: unknown) => logger.error('kafka consumer: handling loop failed', { group, err: e }))
-      .finally(() => {
-        applying = undefined;
-        kick();
-      });
+    while (!closing && !crashed && inFlight.size < tuning.concurrency) {
+      const chunks = take();
+      if (chunks.length === 0) return;
+      for (const c of chunks) busy.add(c.partition);
+      const call: Promise<void> = handleChunks(chunks)
+        .catch((e: unknown) => {
+          // Not a handler failure (those are retried or dead-lettered): a fault here. Commit nothing
+          // more and report unhealthy, so the process is restarted and resumes from the last commit.
+          crashed = true;
+          epoch++;
+          queue.length = 0;
+          queued = 0;
+          setPaused(true);
+          logger.error('kafka consumer stopped committing after an internal failure', { group, err: e });
+        })
+        .then(() => {
+          for (const c of chunks) busy.delete(c.partition);
+          inFlight.delete(call);
+          // A handler on in-memory stores never waits on I/O: yield, so fetches, heartbeats and timers run.
+          setImmediate(kick);
+        });
+      inFlight.add(call);
+    }
   }
 
-  async function drain(): Promise<void> {
-    while (!closing && queue.length > 0) {
-      const chunks: Chunk[] = [queue.shift() as Chunk];
-      let size = (chunks[0] as Chunk).records.length;
-      while (queue.length > 0 && size + (queue[0] as Chunk).records.length <= tuning.maxBatch) {
-        const c = queue.shift() as Chunk;
-        chunks.push(c);
-        size += c.records.length;
+  /**
+   * The next call's chunks: queued chunks of partitions without a call in flight, oldest first, up
+   * to maxBatch records. Once a chunk of a partition is passed over, later ones are too (order).
+   */
+  function take(): Chunk[] {
+    const out: Chunk[] = [];
+    const passed = new Set<number>();
+    let size = 0;
+    for (let i = 0; i < queue.length; ) {
+      const c = queue[i] as Chunk;
+      if (busy.has(c.partition) || passed.has(c.partition) || (out.length > 0 && size + c.records.length > tuning.maxBatch)) {
+        passed.add(c.partition);
+        i++;
+        continue;
       }
-      queued -= size;
-      if (queued <= tuning.maxQueued / 2) setPaused(false);
-      await handleChunks(chunks);
-      // A handler on in-memory stores never waits on I/O: yield, so fetches, heartbeats and timers run.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      out.push(c);
+      size += c.records.length;
+      queue.splice(i, 1);
     }
+    queued -= size;
+    if (queued <= tuning.maxQueued / 2) setPaused(false);
+    return out;
   }
 
   async function handleChunks(chunks: Chunk[]): Promise<void> {
@@ -270,16 +303,15 @@ export async function startGroupConsumer(deps: GroupConsumerDeps): Promise<Group
       } catch {
         // not running: nothing to pause
       }
-      const inFlight = applying ?? Promise.resolve();
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
-        inFlight.then(() => false),
+        Promise.all(inFlight).then(() => false),
         new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), tuning.closeTimeoutMs))),
       ]);
       clearTimeout(timer);
       if (timedOut) {
-        epoch++; // if the call ever ends, its events are not committed here: they are delivered again
-        logger.warn('the handler call in flight did not finish in time; its events will be delivered again', { group });
+        epoch++; // if a call ever ends, its events are not committed here: they are delivered again
+        logger.warn('handler calls in flight did not finish in time; their events will be delivered again', { group });
       } else {
         await committer.flush();
       }

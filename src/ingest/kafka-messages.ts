@@ -127,7 +127,8 @@ export function decodeBatch(batch: Pick<Batch, 'topic' | 'partition' | 'messages
       out.letters.push(deadLetterMessage({ topic, partition, offset: m.offset, key: m.key, value: m.value }, d.reason, why));
       out.reasons.push(d.reason);
     } else if (types === undefined || types.has(d.event.type)) {
-      out.records.push({ offset: Number(m.offset), partition, event: d.event });
+      // kafkajs stamps each message with its produce time: when the broker took the event.
+      out.records.push({ offset: Number(m.offset), partition, event: d.event, acceptedAt: Number(m.timestamp) });
       out.messages.push(m);
     }
   }

@@ -1,4 +1,5 @@
 import { MeridianError } from '../core/index.ts';
+import type { ConsumerTuning } from './kafka-consumer.ts';
 
 /** What a `kafka://` URL names: the brokers, the events topic and its dead-letter topic. */
 export interface KafkaUrl {
@@ -8,10 +9,14 @@ export interface KafkaUrl {
   /** Partitions of topics created at start. */
   partitions: number;
   clientId: string;
+  /** Consumer settings given in the URL (most events per handler call, handler calls at once). */
+  consumer: Partial<Pick<ConsumerTuning, 'maxBatch' | 'concurrency'>>;
 }
 
 export const DEFAULT_EVENTS_TOPIC = 'meridian.events';
-const PARAMS = new Set(['topic', 'dlq', 'partitions', 'clientId']);
+const PARAMS = new Set(['topic', 'dlq', 'partitions', 'clientId', 'maxBatch', 'concurrency']);
+/** Integer parameters and their bounds. */
+const INTEGERS = { partitions: [1, 1024], maxBatch: [1, 100_000], concurrency: [1, 64] } as const;
 /** Kafka's own rule for topic names. */
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 const BROKER = /^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+):(\d{1,5})$/;
@@ -21,8 +26,9 @@ export function isTopicName(name: string): boolean {
 }
 
 /**
- * Parses `kafka://host:port[,host:port…][?topic=…&dlq=…&partitions=…&clientId=…]`. The dead-letter
- * topic defaults to `<topic>.dlq`. Anything else in the URL is an error, so a typo never passes.
+ * Parses `kafka://host:port[,host:port…][?topic=…&dlq=…&partitions=…&clientId=…&maxBatch=…&concurrency=…]`.
+ * The dead-letter topic defaults to `<topic>.dlq`. Anything else in the URL is an error, so a typo
+ * never passes.
  */
 export function parseKafkaUrl(url: string): KafkaUrl {
   const bad = (why: string): MeridianError => new MeridianError('config_invalid', `event bus URL "${url}": ${why}`);
@@ -48,10 +54,19 @@ export function parseKafkaUrl(url: string): KafkaUrl {
     if (!isTopicName(t)) throw bad(`"${t}" is not a valid topic name (letters, digits, . _ -, at most 249)`);
   }
   if (topic === deadLetterTopic) throw bad('the dead-letter topic must differ from the events topic');
-  const partitionsRaw = params.get('partitions') ?? '4';
-  const partitions = Number(partitionsRaw);
-  if (!/^\d+$/.test(partitionsRaw) || partitions < 1 || partitions > 1024) throw bad(`partitions must be an integer in 1..1024, got "${partitionsRaw}"`);
+  const integer = (name: keyof typeof INTEGERS): number | undefined => {
+    const raw = params.get(name);
+    if (raw === null) return undefined;
+    const [min, max] = INTEGERS[name];
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max) throw bad(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
+    return n;
+  };
+  const partitions = integer('partitions') ?? 4;
+  const maxBatch = integer('maxBatch');
+  const concurrency = integer('concurrency');
   const clientId = params.get('clientId') ?? 'meridian';
   if (!/^[a-zA-Z0-9._-]{1,64}$/.test(clientId)) throw bad(`clientId "${clientId}" must be 1-64 letters, digits, . _ -`);
-  return { brokers, topic, deadLetterTopic, partitions, clientId };
+  const consumer = { ...(maxBatch === undefined ? {} : { maxBatch }), ...(concurrency === undefined ? {} : { concurrency }) };
+  return { brokers, topic, deadLetterTopic, partitions, clientId, consumer };
 }

@@ -83,7 +83,8 @@ export function createMemoryBus({ logger, retention = 1_000_000 }: { logger: Log
     async publish(events: readonly MeridianEvent[]) {
       checkOpen();
       if (events.length === 0) return;
-      for (const event of events) records.push({ offset: end(), partition: 0, event });
+      const acceptedAt = Date.now();
+      for (const event of events) records.push({ offset: end(), partition: 0, event, acceptedAt });
       const runs = [...groups.values()].map(schedule);
       try {
         const results = await Promise.allSettled(runs);

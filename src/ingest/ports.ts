@@ -5,6 +5,8 @@ export interface BusRecord {
   offset: number;
   partition: number;
   event: MeridianEvent;
+  /** Wall-clock time (ms) the bus accepted the event, when it knows: for the accepted → visible metric. */
+  acceptedAt?: number;
 }
 
 export type BusHandler = (records: readonly BusRecord[]) => Promise<void>;

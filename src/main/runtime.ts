@@ -5,7 +5,7 @@ import { createInstrumentation, type Instrumentation, type Logger } from '../cor
 import type { Config } from '../config/index.ts';
 import { createEngine, type Engine } from '../engine/index.ts';
 import { catalogItem } from '../features/index.ts';
-import { createBm25Index, createExactVectorIndex, createHnswVectorIndex, type LexicalIndex } from '../index/index.ts';
+import { createBm25Index, createExactVectorIndex, createHnswVectorIndex, type LexicalIndex, type VectorIndex } from '../index/index.ts';
 import {
   isKafkaBus,
   openDeadLetterSink,
@@ -26,8 +26,10 @@ import {
   type Tenants,
   type UserEncoder,
 } from '../online/index.ts';
-import { createMetrics } from '../serve/index.ts';
+import { createMetrics, createRecallSampler, type GaugeSources } from '../serve/index.ts';
+import { createModelRegistry } from '../registry/index.ts';
 import { openFeatureStore } from './adapters.ts';
+import { createModelSwitcher, type ModelSwitcher } from './model-switcher.ts';
 
 /** The consumer group of `meridian worker`: the one that applies events to the shared stores. */
 export const WORKER_GROUP = 'meridian-worker';
@@ -41,8 +43,27 @@ export interface Runtime {
   eventStore: EventStore;
   deadLetters: DeadLetterSink;
   tenants: Tenants;
+  /** The model in service, swapped when the registry's active version changes. */
+  models: ModelSwitcher;
   /** Flushes batches and snapshots, then closes every adapter. */
   close(): Promise<void>;
+}
+
+/** What the metrics read at every scrape: index sizes over every tenant, and the model in service. */
+export function gaugeSources(tenants: Tenants, models: ModelSwitcher, startedAt = Date.now()): GaugeSources {
+  return {
+    indexSize: () => {
+      let vector = 0;
+      let lexical = 0;
+      for (const t of tenants.list()) {
+        vector += t.vectors.size();
+        lexical += t.lexical.size();
+      }
+      return { vector, lexical };
+    },
+    // The built-in encoders count as made when the process started: no trained model for a week is stale too.
+    model: () => ({ version: models.version(), createdAt: models.createdAt() ?? startedAt }),
+  };
 }
 
 /** A lexical index that keeps nothing, for processes that never search. */
@@ -59,20 +80,28 @@ export function openTenants(
   config: Readonly<Config>,
   deps: { logger: Logger; instrumentation: Instrumentation },
   { searchable = true }: { searchable?: boolean } = {},
-): { tenants: Tenants; content: ContentEncoder; encoder: UserEncoder } {
+): { tenants: Tenants; content: ContentEncoder; encoder: UserEncoder; models: ModelSwitcher } {
   const { logger, instrumentation } = deps;
   const dim = config.index.dim;
-  const content = createHashedContentEncoder({ dim });
-  const encoder = createDecayMixEncoder({ dim });
+  const makeVectors = (): VectorIndex =>
+    searchable ? createHnswVectorIndex({ dim, M: config.index.M, efSearch: config.index.efSearch }) : createExactVectorIndex({ dim });
+  // The encoders in use delegate to the model in service (built-in until the registry has one).
+  const models = createModelSwitcher({
+    registry: createModelRegistry({ dir: config.modelDir, logger: logger.child('registry') }),
+    tenants: () => tenants,
+    makeVectors,
+    defaults: { content: createHashedContentEncoder({ dim }), encoder: createDecayMixEncoder({ dim }) },
+    logger: logger.child('models'),
+  });
+  const { content, encoder } = models;
   const tenants = createTenants({
     makeStore: (tenant) => openFeatureStore(config.featureStore, tenant, { logger: logger.child('features'), instrumentation }),
-    makeVectors: () =>
-      searchable ? createHnswVectorIndex({ dim, M: config.index.M, efSearch: config.index.efSearch }) : createExactVectorIndex({ dim }),
+    makeVectors,
     makeLexical: () => (searchable ? createBm25Index() : noLexicalIndex()),
     content,
     logger: logger.child('tenants'),
   });
-  return { tenants, content, encoder };
+  return { tenants, content, encoder, models };
 }
 
 /**
@@ -105,16 +134,25 @@ export function catalogFollower({ tenants, content, instrumentation }: { tenants
  */
 export async function createRuntime(
   config: Readonly<Config>,
-  deps: { logger: Logger; registry?: Registry; /** The worker's consumer group (Kafka only). */ workerGroup?: string },
+  deps: {
+    logger: Logger;
+    registry?: Registry;
+    /** The worker's consumer group (Kafka only). */ workerGroup?: string;
+    /** Follow the model registry in config.modelDir (default true). */ followModels?: boolean;
+  },
 ): Promise<Runtime> {
   const { logger } = deps;
   const instrumentation = createInstrumentation();
   const registry = deps.registry ?? new Registry();
-  createMetrics({ registry, instrumentation });
   const bus = await openEventBus(config.bus, { logger: logger.child('bus'), instrumentation });
   const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation });
   const deadLetters = await openDeadLetterSink(config.deadLetters, { logger: logger.child('deadletters'), instrumentation });
-  const { tenants, content, encoder } = openTenants(config, { logger, instrumentation });
+  const { tenants, content, encoder, models } = openTenants(config, { logger, instrumentation });
+  createMetrics({ registry, instrumentation, gauges: gaugeSources(tenants, models) });
+  // HNSW recall against exact search, sampled once a minute on a few queries (a gauge for the index panel).
+  const recall = createRecallSampler({ sources: () => tenants.list(), instrumentation, logger: logger.child('recall') });
+  recall.start();
+  const unfollow = deps.followModels === false ? () => undefined : models.follow();
   if (isKafkaBus(bus)) {
     if (config.featureStore.startsWith('memory:')) {
       logger.warn('bus is Kafka but the feature store is in memory: the worker and this replica do not share state', { featureStore: config.featureStore });
@@ -138,6 +176,7 @@ export async function createRuntime(
     content,
     instrumentation,
     logger,
+    modelVersion: () => models.version(),
     checks: {
       bus: () => bus.ping(),
       eventStore: () => eventStore.ping(),
@@ -153,7 +192,11 @@ export async function createRuntime(
     eventStore,
     deadLetters,
     tenants,
+    models,
     async close() {
+      unfollow();
+      await recall.stop();
+      await models.idle();
       await bus.close();
       await eventStore.close();
       await engine.close();

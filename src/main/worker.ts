@@ -5,7 +5,7 @@ import { MeridianError, createInstrumentation, type Instrumentation, type Logger
 import { openEventBus, openEventStore, type EventBus, type EventStore } from '../ingest/index.ts';
 import { createOnlineUpdater, type Tenants } from '../online/index.ts';
 import { createMetrics } from '../serve/index.ts';
-import { WORKER_GROUP, openTenants } from './runtime.ts';
+import { WORKER_GROUP, gaugeSources, openTenants } from './runtime.ts';
 
 export const DEFAULT_WORKER_PORT = 9464;
 
@@ -17,6 +17,8 @@ export interface WorkerOptions {
   registry?: Registry;
   /** The consumer group; default `meridian-worker` (serve's catalog followers start from its offsets). */
   group?: string;
+  /** Follow the model registry in config.modelDir, as serve does (default true). */
+  followModels?: boolean;
 }
 
 export interface Worker {
@@ -67,10 +69,16 @@ export async function runWorker(config: Readonly<Config>, logger: Logger, option
   const { port = DEFAULT_WORKER_PORT, host = config.host, group = WORKER_GROUP } = options;
   const instrumentation = createInstrumentation();
   const registry = options.registry ?? new Registry();
-  createMetrics({ registry, instrumentation });
   // The worker never searches: item vectors only feed the user encoder.
-  const { tenants, content, encoder } = openTenants(config, { logger, instrumentation }, { searchable: false });
-  const opened: (() => Promise<void>)[] = [() => tenants.close()];
+  const { tenants, content, encoder, models } = openTenants(config, { logger, instrumentation }, { searchable: false });
+  createMetrics({ registry, instrumentation, gauges: { model: gaugeSources(tenants, models).model } });
+  // Shopper vectors are written with the model in service, the one serve reads them with.
+  const unfollow = options.followModels === false ? () => undefined : models.follow();
+  const stopModels = async (): Promise<void> => {
+    unfollow();
+    await models.idle();
+  };
+  const opened: (() => Promise<void>)[] = [() => tenants.close(), stopModels];
   const unwind = async (): Promise<void> => {
     for (const close of opened.reverse()) await close().catch((e: unknown) => logger.warn('close failed', { err: e }));
   };
@@ -98,6 +106,7 @@ export async function runWorker(config: Readonly<Config>, logger: Logger, option
         await bus.close();
         await eventStore.flush();
         await eventStore.close();
+        await stopModels();
         await tenants.close();
         logger.info('worker stopped');
       })());

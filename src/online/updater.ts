@@ -194,7 +194,12 @@ export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
   return {
     apply,
     handler: async (records) => {
-      await apply(records.map((r) => r.event));
+      const results = await apply(records.map((r) => r.event));
+      const wall = now();
+      for (let i = 0; i < records.length; i++) {
+        const acceptedAt = records[i]?.acceptedAt;
+        if (acceptedAt !== undefined && results[i] === 'applied') instrumentation.emit('online.visible', { ms: wall - acceptedAt });
+      }
     },
   };
 }

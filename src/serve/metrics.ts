@@ -129,6 +129,9 @@ export function createMetrics({ registry, instrumentation, prefix = 'meridian_',
   });
   const kafkaPauses = counter('kafka_consumer_pauses_total', 'Times a consumer paused fetching because its handler fell behind');
   const kafkaRetries = counter('kafka_handler_retries_total', 'Failed handler calls that were retried', ['outage']);
+  // Both values exist from the start, so a retry rate is 0 rather than absent.
+  kafkaRetries.inc({ outage: 'true' }, 0);
+  kafkaRetries.inc({ outage: 'false' }, 0);
 
   if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix });
   const offEngine = registerEngineMetrics({ registers, prefix, instrumentation, gauges });

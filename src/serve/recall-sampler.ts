@@ -86,6 +86,7 @@ export function createRecallSampler({
   check('maxItems', maxItems, 1);
   const rng = createRng(seed);
   let timer: NodeJS.Timeout | undefined;
+  let first: NodeJS.Timeout | undefined;
   let running: Promise<number | undefined> | undefined;
   let warned = false;
 
@@ -158,14 +159,20 @@ export function createRecallSampler({
     sample,
     start() {
       if (timer !== undefined) return;
-      timer = setInterval(() => {
+      const run = (): void => {
         sample().catch((err: unknown) => logger.warn('recall sample failed', { err }));
-      }, intervalMs);
+      };
+      // A first sample soon after start, so a fresh process has a recall figure before the first interval.
+      first = setTimeout(run, Math.min(intervalMs, 5_000));
+      first.unref();
+      timer = setInterval(run, intervalMs);
       timer.unref();
     },
     async stop() {
       if (timer !== undefined) clearInterval(timer);
+      if (first !== undefined) clearTimeout(first);
       timer = undefined;
+      first = undefined;
       await running?.catch(() => undefined);
     },
   };

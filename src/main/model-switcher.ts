@@ -1,0 +1,141 @@
+import { silentLogger, type Logger } from '../core/index.ts';
+import type { VectorIndex } from '../index/index.ts';
+import type { ContentEncoder, TenantContext, Tenants, UserEncoder } from '../online/index.ts';
+import { modelEncoders, type ModelEncoders, type ModelRegistry } from '../registry/index.ts';
+
+/**
+ * Serving's view of the model registry. `content` and `encoder` are stable objects that delegate to
+ * the model in service, so the engine, the online updater and new tenants pick up a swap without
+ * being rebuilt. Adopting a version loads it and builds every tenant's new vector index in the
+ * background (yielding to requests); then, in one synchronous step, the tenants' indexes, the
+ * encoders and the version change together. A request holds the index it read, so one in flight
+ * finishes on the old one.
+ *
+ * Shopper vectors written under the previous model stay in the feature store; the decay mix moves
+ * each one into the new space as that shopper's next events arrive.
+ */
+export interface ModelSwitcher {
+  readonly content: ContentEncoder;
+  readonly encoder: UserEncoder;
+  /** The version in service: a registry version id, or the built-in encoders' names. */
+  version(): string;
+  /** When the version in service was published (ms since epoch); undefined for the built-in encoders. */
+  createdAt(): number | undefined;
+  /** Loads `version` and swaps to it once every tenant's index is rebuilt; adoptions run one at a time. */
+  adopt(version: string): Promise<void>;
+  /** Follows the registry's active version; returns the function that stops following. */
+  follow(opts?: { intervalMs?: number }): () => void;
+  /** Resolves when no adoption is running or queued. */
+  idle(): Promise<void>;
+}
+
+export interface ModelSwitcherOptions {
+  registry: ModelRegistry;
+  /** Tenants whose indexes are rebuilt on a swap; a getter, since tenants are built with this switcher's encoders. */
+  tenants: () => Tenants;
+  makeVectors: (tenant: string) => VectorIndex;
+  /** The built-in encoders, in service until a version is adopted. */
+  defaults: { content: ContentEncoder; encoder: UserEncoder };
+  logger?: Logger;
+  /** Index upserts between yields to the event loop while rebuilding. */
+  yieldEvery?: number;
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+export function createModelSwitcher({ registry, tenants, makeVectors, defaults, logger = silentLogger, yieldEvery = 128 }: ModelSwitcherOptions): ModelSwitcher {
+  const dim = defaults.encoder.dim;
+  let current: { version: string; content: ContentEncoder; encoder: UserEncoder; createdAt?: number } = {
+    version: `${defaults.content.name}+${defaults.encoder.name}`,
+    ...defaults,
+  };
+  let chain: Promise<void> = Promise.resolve();
+  let wanted: string | undefined;
+
+  const content: ContentEncoder = {
+    get name() {
+      return current.content.name;
+    },
+    dim,
+    encode: (item) => current.content.encode(item),
+  };
+  const encoder: UserEncoder = {
+    get name() {
+      return current.encoder.name;
+    },
+    dim,
+    step: (state, item, type, dtMs) => current.encoder.step(state, item, type, dtMs),
+    query: (state) => current.encoder.query(state),
+  };
+
+  /** A tenant's index under `model`, from its catalog; items deleted meanwhile are reconciled at the swap. */
+  async function rebuild(ctx: TenantContext, model: ModelEncoders): Promise<{ ctx: TenantContext; next: VectorIndex; ids: string[] }> {
+    const next = makeVectors(ctx.tenant);
+    const ids: string[] = [];
+    for (let pass = 0; pass < 2; pass++) {
+      // The second pass catches items upserted while the first ran.
+      for await (const item of ctx.store.allItems()) {
+        if (pass === 1 && next.has(item.id)) continue;
+        next.upsert(item.id, model.content.encode(item), item.availableIn);
+        ids.push(item.id);
+        if (ids.length % yieldEvery === 0) await tick();
+      }
+    }
+    return { ctx, next, ids };
+  }
+
+  async function load(version: string): Promise<void> {
+    if (version === current.version) return;
+    const t0 = performance.now();
+    const loaded = await registry.load(version);
+    const model = modelEncoders(loaded);
+    const createdAt = Date.parse(loaded.manifest.createdAt);
+    if (model.content.dim !== dim) {
+      logger.error('model dimension differs from the index: not adopted', { version, modelDim: model.content.dim, dim });
+      return;
+    }
+    const built = new Map<string, Awaited<ReturnType<typeof rebuild>>>();
+    // Tenants created during a rebuild were indexed with the old model: rebuild them too.
+    for (let todo = tenants().list(); todo.length > 0; todo = tenants().list().filter((c) => !built.has(c.tenant))) {
+      for (const ctx of todo) built.set(ctx.tenant, await rebuild(ctx, model));
+    }
+    // The swap: synchronous, so no request or event sees a tenant on one model and the encoders on another.
+    for (const { ctx, next, ids } of built.values()) {
+      for (const id of ids) if (!ctx.vectors.has(id)) next.remove(id);
+      (ctx as { vectors: VectorIndex }).vectors = next;
+    }
+    current = { version, content: model.content, encoder: model.encoder, ...(Number.isNaN(createdAt) ? {} : { createdAt }) };
+    logger.info('model in service', { version, tenants: built.size, ms: Math.round(performance.now() - t0) });
+  }
+
+  const adopt = (version: string): Promise<void> => {
+    wanted = version;
+    const run = chain.then(async () => {
+      // Several changes queued while one was being adopted: only the latest matters.
+      if (wanted !== version) return;
+      await load(version);
+    });
+    chain = run.catch((e: unknown) => logger.error('model swap failed; the previous model stays in service', { version, err: e }));
+    return run;
+  };
+
+  return {
+    content,
+    encoder,
+    version: () => current.version,
+    createdAt: () => current.createdAt,
+    adopt,
+    follow({ intervalMs = 1000 } = {}) {
+      return registry.watch((v) => {
+        if (v !== undefined) adopt(v).catch(() => undefined);
+      }, { intervalMs });
+    },
+    idle: async () => {
+      let seen: Promise<void> | undefined;
+      while (seen !== chain) {
+        seen = chain;
+        await seen;
+      }
+    },
+  };
+}

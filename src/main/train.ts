@@ -1,0 +1,208 @@
+import { loadConfig, type Config } from '../config/index.ts';
+import { badRequest, type Logger } from '../core/index.ts';
+import {
+  collectTrainingData,
+  linesTrainingData,
+  readLineSequences,
+  trainModel,
+  type TrainingData,
+  type TrainOptions,
+} from '../batch/index.ts';
+import { compareEvents, openEventStore, readEventLog, type EventStore, type MeridianEvent } from '../ingest/index.ts';
+import { createInstrumentation } from '../core/index.ts';
+import { createModelRegistry, type ModelManifest, type ModelRegistry } from '../registry/index.ts';
+
+export interface TrainFlags {
+  fromStore: boolean;
+  /** Event logs (NDJSON, CSV, gzip), as `meridian replay` reads them. */
+  logs: string[];
+  /** `user item1 item2 …` sequence files. */
+  lines: string[];
+  tenant: string | undefined;
+  epochs: number | undefined;
+  dim: number | undefined;
+  seed: number | undefined;
+  /** Run again this often (ms); undefined: once. */
+  every: number | undefined;
+  evaluate: boolean;
+  /** How the user encoder is fitted: `tfjs` (default) or `fixed` (built-in parameters). */
+  encoder: 'tfjs' | 'fixed';
+  config: string | undefined;
+}
+
+const USAGE = 'meridian train [--from-store | --log FILE… | --lines FILE…] [--tenant T] [--epochs N] [--dim N] [--seed N] [--every 6h] [--encoder tfjs|fixed] [--no-eval] [--config FILE]';
+
+const bad = (flag: string, msg: string): never => {
+  throw badRequest('train_bad_flag', `${flag}: ${msg} (usage: ${USAGE})`, flag);
+};
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `90s`, `15m`, `6h`, `1d` in ms. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v.trim());
+  const ms = m === null ? NaN : Number(m[1]) * (UNITS[m[2] as string] as number);
+  if (!(ms >= 1000)) bad('--every', `expected a duration of at least 1s like 30m, 6h or 1d, got "${v}"`);
+  return ms;
+}
+
+function int(flag: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) bad(flag, `expected an integer >= ${min}, got "${v}"`);
+  return n;
+}
+
+export function parseTrainFlags(argv: readonly string[]): TrainFlags {
+  const f: TrainFlags = { fromStore: false, logs: [], lines: [], tenant: undefined, epochs: undefined, dim: undefined, seed: undefined, every: undefined, evaluate: true, encoder: 'tfjs', config: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    if (flag === '--from-store') f.fromStore = true;
+    else if (flag === '--no-eval') f.evaluate = false;
+    else {
+      const v = argv[++i];
+      if (v === undefined || !flag.startsWith('--')) return bad(flag, flag.startsWith('--') ? 'expected a value' : 'unexpected argument');
+      switch (flag) {
+        case '--log': f.logs.push(v); break;
+        case '--lines': f.lines.push(v); break;
+        case '--tenant': f.tenant = v; break;
+        case '--epochs': f.epochs = int(flag, v, 1); break;
+        case '--dim': f.dim = int(flag, v, 8); break;
+        case '--seed': f.seed = int(flag, v, 0); break;
+        case '--every': f.every = parseDuration(v); break;
+        case '--config': f.config = v; break;
+        case '--encoder': f.encoder = v === 'tfjs' || v === 'fixed' ? v : bad(flag, `expected tfjs or fixed, got "${v}"`); break;
+        default: return bad(flag, 'unknown flag');
+      }
+    }
+  }
+  const sources = (f.fromStore ? 1 : 0) + (f.logs.length > 0 ? 1 : 0) + (f.lines.length > 0 ? 1 : 0);
+  if (sources > 1) bad('--from-store', 'give one source: --from-store, --log files or --lines files');
+  if (sources === 0) f.fromStore = true;
+  return f;
+}
+
+export interface TrainDeps {
+  logger: Logger;
+  env?: Record<string, string | undefined>;
+  /** The store `--from-store` reads; by default the configured one, opened and closed here. */
+  eventStore?: EventStore;
+  registry?: ModelRegistry;
+  /** Progress lines (epoch, loss, ETA); default stderr. */
+  progress?: (line: string) => void;
+  /** The summary; default stdout. */
+  out?: (line: string) => void;
+  /** Ends `--every` after the run in flight; without one, SIGINT/SIGTERM do. */
+  signal?: AbortSignal;
+}
+
+async function* fileEvents(files: readonly string[], logger: Logger): AsyncGenerator<MeridianEvent> {
+  const events: MeridianEvent[] = [];
+  let rejected = 0;
+  for (const file of files) {
+    for await (const line of readEventLog(file)) {
+      if (line.result.ok) events.push(line.result.event);
+      else rejected++;
+    }
+  }
+  if (rejected > 0) logger.warn('invalid lines skipped (meridian replay --rejected lists them)', { rejected });
+  // Logs are not always in event-time order; sequences must be.
+  events.sort(compareEvents);
+  yield* events;
+}
+
+async function load(config: Readonly<Config>, flags: TrainFlags, deps: TrainDeps): Promise<TrainingData> {
+  if (flags.lines.length > 0) {
+    const files = flags.lines;
+    return linesTrainingData((async function* () {
+      for (const f of files) yield* readLineSequences(f);
+    })());
+  }
+  if (flags.logs.length > 0) return collectTrainingData(fileEvents(flags.logs, deps.logger), { tenant: flags.tenant });
+  const store = deps.eventStore ?? (await openEventStore(config.eventStore, { logger: deps.logger.child('eventstore'), instrumentation: createInstrumentation() }));
+  try {
+    return await collectTrainingData(store.scan(flags.tenant === undefined ? {} : { tenant: flags.tenant }), { tenant: flags.tenant });
+  } finally {
+    if (deps.eventStore === undefined) await store.close();
+  }
+}
+
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
+
+/** One run: read, train, evaluate, publish and activate. */
+export async function trainOnce(config: Readonly<Config>, flags: TrainFlags, deps: TrainDeps & { registry: ModelRegistry }): Promise<ModelManifest> {
+  const progress = deps.progress ?? ((l: string) => process.stderr.write(l + '\n'));
+  const t0 = performance.now();
+  progress('train: item embeddings by item2vec in TypeScript on Float32Array (CPU)');
+  const data = await load(config, flags, deps);
+  progress(`train: ${data.sequences.length} shoppers, ${data.itemIds.length} items, ${data.range.events} events read in ${secs(performance.now() - t0)}`);
+  const options: Partial<TrainOptions> = { dim: flags.dim ?? config.index.dim, evaluate: flags.evaluate, encoderFit: flags.encoder };
+  if (flags.epochs !== undefined) options.epochs = flags.epochs;
+  if (flags.seed !== undefined) options.seed = flags.seed;
+  const artifact = await trainModel(data, options, {
+    onEpoch: (phase, p) => progress(`train: ${phase} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} (${secs(p.ms)}, ETA ${secs(p.etaMs)})`),
+    onBackend: (backend) => progress(`train: user encoder fitted with @tensorflow/tfjs on the ${backend} backend`),
+    onEncoderStep: (phase, step, steps, loss) => progress(`train: ${phase} step ${step}/${steps} loss ${loss.toFixed(4)}`),
+  });
+  artifact.config = { ...artifact.config, source: flags.fromStore ? config.eventStore : [...flags.logs, ...flags.lines], tenant: flags.tenant ?? null };
+  const manifest = await deps.registry.publish(artifact);
+  await deps.registry.activate(manifest.version);
+  return manifest;
+}
+
+function summary(m: ModelManifest, ms: number): string {
+  type M = { hr10: number; ndcg10: number };
+  const h = m.metrics.holdout as { cases: number; model: M; popularity: M; builtIn: M } | undefined;
+  const fmt = (x: M): string => `HR@10 ${x.hr10.toFixed(4)} NDCG@10 ${x.ndcg10.toFixed(4)}`;
+  const quality = h === undefined ? '' : ` | held-out last item (${h.cases} shoppers): model ${fmt(h.model)}; popularity ${fmt(h.popularity)}; built-in content ${fmt(h.builtIn)}`;
+  return `model ${m.version} published and active: ${m.items} items, dim ${m.dim}, ${secs(ms)}${quality}`;
+}
+
+/** Waits `ms` or until `signal` aborts; resolves false when aborted. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const t = setTimeout(() => resolve(true), ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve(false);
+    }, { once: true });
+  });
+}
+
+/** `meridian train`: once, or every `--every` until a signal. Returns the exit code. */
+export async function runTrain(argv: readonly string[], deps: TrainDeps): Promise<number> {
+  const flags = parseTrainFlags(argv);
+  const config = loadConfig({ env: deps.env ?? process.env, file: flags.config });
+  const registry = deps.registry ?? createModelRegistry({ dir: config.modelDir, logger: deps.logger.child('registry') });
+  const out = deps.out ?? ((l: string) => process.stdout.write(l + '\n'));
+  const runOnce = async (): Promise<void> => {
+    const t0 = performance.now();
+    out(summary(await trainOnce(config, flags, { ...deps, registry }), performance.now() - t0));
+  };
+  if (flags.every === undefined) {
+    await runOnce();
+    return 0;
+  }
+  const controller = new AbortController();
+  const signal = deps.signal ?? controller.signal;
+  const stop = (): void => controller.abort();
+  if (deps.signal === undefined) {
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
+  try {
+    do {
+      try {
+        await runOnce();
+      } catch (e) {
+        // A failed scheduled run keeps the active version and tries again at the next tick.
+        deps.logger.error('training run failed', { err: e });
+      }
+      deps.logger.info('next training run', { inMs: flags.every });
+    } while (await sleep(flags.every, signal));
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  return 0;
+}

@@ -1,0 +1,4 @@
+export * from './types.ts';
+export * from './registry.ts';
+export { codeVersion } from './code-version.ts';
+export * from './encoders.ts';
