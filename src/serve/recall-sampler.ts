@@ -162,8 +162,21 @@ export function createRecallSampler({
       const run = (): void => {
         sample().catch((err: unknown) => logger.warn('recall sample failed', { err }));
       };
-      // A first sample soon after start, so a fresh process has a recall figure before the first interval.
-      first = setTimeout(run, Math.min(intervalMs, 5_000));
+      // Early samples every few seconds until one has something to measure (a fresh process may have
+      // no catalog yet), so the figure exists well before the first full interval.
+      const early = (): void => {
+        first = undefined;
+        sample().then(
+          (r) => {
+            if (r === undefined && timer !== undefined) {
+              first = setTimeout(early, Math.min(intervalMs, 2_000));
+              first.unref();
+            }
+          },
+          (err: unknown) => logger.warn('recall sample failed', { err }),
+        );
+      };
+      first = setTimeout(early, Math.min(intervalMs, 2_000));
       first.unref();
       timer = setInterval(run, intervalMs);
       timer.unref();
