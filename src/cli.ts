@@ -1,3 +1,4 @@
+import { runEvaluate } from './batch/index.ts';
 import { loadConfig } from './config/index.ts';
 import { createModelRegistry } from './registry/index.ts';
 import { createLogger, isMeridianError, type Logger, type LogLevel } from './core/index.ts';
@@ -16,6 +17,8 @@ Commands:
   train      trains item embeddings, the user encoder and the cold-start content map from the
              event store (or --log FILE / --lines FILE), publishes and activates a model version
              --epochs N --dim N --seed N --every 6h
+  evaluate   offline quality with the standard protocols, beside built-in and published baselines
+             --data PATH --format lines|sessions [--seed N] [--json] [--out DIR]
   models     the model registry: list | active | activate VERSION | rollback (serve and worker follow it)
   replay     event logs (NDJSON, CSV, gzip) or an event-store range back through the pipeline
              FILE… | --from-store --from ISO --to ISO [--tenant T]; --speed N --batch N --rejected FILE
@@ -82,6 +85,17 @@ async function main(argv: readonly string[]): Promise<number> {
       return runTrain([...rest], { logger });
     case 'models':
       return runModels(rest, logger);
+    case 'evaluate':
+      try {
+        await runEvaluate([...rest], { logger, write: (t) => process.stdout.write(t) });
+        return 0;
+      } catch (e) {
+        if (isMeridianError(e) && e.code === 'EVAL_BAD_ARGS') {
+          process.stderr.write(`meridian evaluate: ${e.message}\n`);
+          return 2;
+        }
+        throw e;
+      }
     case 'simulate':
       return runSimulate([...rest], { logger });
     case 'replay':
