@@ -11,7 +11,13 @@ export function pickTitle(titles: Record<string, string>, locale: string | undef
     const exact = titles[locale];
     if (exact !== undefined) return exact;
   }
-  const lang = locale?.split('-')[0] ?? marketLanguage(market);
+  const dash = locale === undefined ? -1 : locale.indexOf('-');
+  const lang = locale === undefined ? marketLanguage(market) : dash < 0 ? locale : locale.slice(0, dash);
+  // Fast path, per item of every answer: titles keyed by the bare language.
+  if (lang !== undefined) {
+    const byLang = titles[lang];
+    if (byLang !== undefined) return byLang;
+  }
   let sameLang: string | undefined;
   let inMarket: string | undefined;
   let english: string | undefined;

@@ -94,7 +94,13 @@ export async function runWorker(config: Readonly<Config>, logger: Logger, option
     opened.push(() => app.close());
     const url = await app.listen({ host, port });
     const updater = createOnlineUpdater({ tenants, encoder, content, eventStore, instrumentation, logger: logger.child('online') });
-    await bus.subscribe(group, updater.handler);
+    // Offsets are committed when this handler resolves, so the event store's buffer is flushed first:
+    // otherwise a killed worker loses the buffered events for good (redelivered, they are duplicates
+    // to the feature store and are never appended again).
+    await bus.subscribe(group, async (records) => {
+      await updater.handler(records);
+      await eventStore.flush();
+    });
     logger.info('meridian worker is consuming', { group, metrics: `${url}/metrics` });
 
     let closing: Promise<void> | undefined;
