@@ -1,0 +1,201 @@
+import type { ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { recommendationsPath, sample, searchPath, type BenchEngine } from './engine.ts';
+import type { LoadResult, LoadSpec } from './load.ts';
+import { profiled } from './profile.ts';
+import { cpuMeter, round } from './stats.ts';
+import { request, tsChild } from './threads.ts';
+import type { BenchOptions, Figure, Section } from './types.ts';
+
+/**
+ * Serving latency and throughput of recommendations and search over HTTP, beside a bare Fastify
+ * route that returns a recommendations body of the same size without doing anything: the ratio of
+ * the two is the engine's share, and holds on a busy machine where absolute numbers do not.
+ */
+export type Target = 'recommendations' | 'search' | 'bare';
+
+/** One load run, with what the server process spent on it (it runs nothing else meanwhile). */
+export interface ServingRun extends LoadResult {
+  target: Target;
+  /** Server CPU (user + system) per completed request. */
+  serverCpuMicrosPerRequest: number;
+  /** Share of the wall time the server's event loop was busy. */
+  serverLoopUtilization: number;
+  /** Of the time the server thread was runnable, the share it waited for a core (other processes). */
+  serverWaitShare: number | null;
+}
+
+export interface ServingData {
+  storefront: { items: number; events: number; shoppers: number; queries: number; seedSeconds: number; seedEventsPerSecond: number };
+  bodyBytes: { recommendations: number; search: number; bare: number };
+  maxThroughput: ServingRun[];
+  fixedRate: ServingRun[];
+  ratioToBare: { recommendations: number; search: number };
+  /** The bare route's runs disagree by this much (max/min - 1): the noise of the machine. */
+  bareSpread: number;
+}
+
+interface Plan {
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+  rate: number;
+  streams: number;
+}
+
+const plan = (quick: boolean): Plan =>
+  quick
+    ? { seconds: 3, warmupSeconds: 1, connections: 32, rate: 1000, streams: 20 }
+    : { seconds: 10, warmupSeconds: 2, connections: 32, rate: 1000, streams: 20 };
+
+/** A bare Fastify app answering one precomputed JSON body: the framework alone. */
+async function bareServer(body: string): Promise<{ app: FastifyInstance; origin: string }> {
+  const app = Fastify({ logger: false });
+  app.get('/bare', async (_req, reply) => reply.header('content-type', 'application/json; charset=utf-8').send(body));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, origin: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+}
+
+/** Bodies of a few requests; the one of median size is the typical body. Fails on any non-200. */
+async function typicalBody(origin: string, paths: readonly string[]): Promise<string> {
+  const bodies: string[] = [];
+  for (const p of paths) {
+    const res = await fetch(origin + p);
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`GET ${p} answered ${res.status}: ${text.slice(0, 300)}`);
+    bodies.push(text);
+  }
+  bodies.sort((a, b) => Buffer.byteLength(a) - Buffer.byteLength(b));
+  return bodies[bodies.length >> 1] as string;
+}
+
+async function measured(child: ChildProcess, target: Target, spec: LoadSpec, profileDir?: string): Promise<ServingRun> {
+  const meter = cpuMeter();
+  const elu0 = performance.eventLoopUtilization();
+  const name = `serving-${target}-${spec.rate > 0 ? spec.rate : 'max'}`;
+  const reply = await profiled(target === 'bare' ? undefined : profileDir, name, () =>
+    request<{ op: 'result'; result: LoadResult } | { op: 'error'; message: string }>(child, { op: 'run', spec }),
+  );
+  if (reply.op === 'error') throw new Error(`load ${spec.label}: ${reply.message}`);
+  const usage = meter.stop();
+  const elu = performance.eventLoopUtilization(elu0);
+  const r = reply.result;
+  // The warm-up's requests are in the CPU too; count them at the measured rate.
+  const requests = r.ok + r.rps * spec.warmupSeconds;
+  return {
+    ...r,
+    target,
+    serverCpuMicrosPerRequest: round((usage.processCpuSeconds * 1e6) / Math.max(1, requests)),
+    serverLoopUtilization: round(elu.utilization),
+    serverWaitShare: usage.mainThreadWaitShare,
+  };
+}
+
+function figures(d: ServingData, rate: number): Figure[] {
+  const max = (t: Target): ServingRun | undefined => d.maxThroughput.find((r) => r.target === t);
+  const fixed = (t: Target): ServingRun | undefined => d.fixedRate.find((r) => r.target === t);
+  const bare = d.maxThroughput.filter((r) => r.target === 'bare');
+  const bareRps = bare.reduce((a, r) => a + r.rps, 0) / bare.length;
+  const out: Figure[] = [];
+  for (const t of ['recommendations', 'search'] as const) {
+    const f = fixed(t);
+    const m = max(t);
+    out.push(
+      { key: `serving.${t}.p50`, label: `${t} p50 at ${rate} req/s`, value: f?.latencyMs.p50 ?? null, unit: 'ms' },
+      {
+        key: `serving.${t}.p99`,
+        label: `${t} p99 at ${rate} req/s`,
+        value: f?.latencyMs.p99 ?? null,
+        unit: 'ms',
+        note: f === undefined ? undefined : `achieved ${round(f.rps)} req/s, ${f.non2xx + f.errors} errors`,
+        ...(t === 'recommendations' ? { target: { op: '<=', value: 10 } as const } : {}),
+      },
+      { key: `serving.${t}.rps`, label: `${t} max throughput`, value: m === undefined ? null : round(m.rps), unit: 'req/s', note: m === undefined ? undefined : `p99 ${m.latencyMs.p99} ms at ${m.connections} connections` },
+      {
+        key: `serving.${t}.ratio`,
+        label: `${t} throughput / bare route`,
+        value: round(d.ratioToBare[t]),
+        unit: '',
+        ...(t === 'recommendations' ? { target: { op: '>=', value: 0.25 } as const } : {}),
+      },
+    );
+  }
+  for (const t of ['recommendations', 'search', 'bare'] as const) {
+    const m = max(t);
+    out.push({
+      key: `serving.${t}.cpu`,
+      label: `${t === 'bare' ? 'bare route' : t} server CPU per request`,
+      value: m?.serverCpuMicrosPerRequest ?? null,
+      unit: 'µs',
+      note: 'at max throughput; mostly independent of what else the machine runs',
+    });
+  }
+  out.push({ key: 'serving.bare.rps', label: 'bare Fastify route max throughput', value: round(bareRps), unit: 'req/s', note: `mean of ${bare.length} runs, spread ${round(d.bareSpread * 100)}%` });
+  return out;
+}
+
+async function runServingOn(engine: BenchEngine, opts: BenchOptions): Promise<ServingData> {
+  const p = plan(opts.quick);
+  const recPaths = sample(engine.shoppers, 4000, opts.seed).map(recommendationsPath);
+  const searchPaths = sample(engine.queries, 4000, opts.seed + 1).map(searchPath);
+  const recBody = await typicalBody(engine.url, recPaths.slice(0, 41));
+  const searchBody = await typicalBody(engine.url, searchPaths.slice(0, 41));
+  const bare = await bareServer(recBody);
+  const child = tsChild(new URL('./load.ts', import.meta.url));
+  try {
+    const origins: Record<Target, { origin: string; paths: string[] }> = {
+      recommendations: { origin: engine.url, paths: recPaths },
+      search: { origin: engine.url, paths: searchPaths },
+      bare: { origin: bare.origin, paths: ['/bare'] },
+    };
+    const spec = (t: Target, rate: number): LoadSpec => ({
+      label: `${t} ${rate > 0 ? `${rate} req/s` : 'max'}`,
+      ...origins[t],
+      connections: p.connections,
+      seconds: p.seconds,
+      rate,
+      streams: p.streams,
+      warmupSeconds: rate > 0 ? 0 : p.warmupSeconds,
+      seed: opts.seed,
+    });
+    const maxThroughput: ServingRun[] = [];
+    // The bare route runs first and last, so a change in the machine's load shows as its spread.
+    for (const t of ['bare', 'recommendations', 'search', 'bare'] as const) {
+      opts.log(`serving: ${t} at max throughput (${p.connections} connections, ${p.seconds} s)`);
+      maxThroughput.push(await measured(child, t, spec(t, 0), opts.profileDir));
+    }
+    const fixedRate: ServingRun[] = [];
+    for (const t of ['recommendations', 'search', 'bare'] as const) {
+      opts.log(`serving: ${t} at ${p.rate} req/s (${p.seconds} s)`);
+      fixedRate.push(await measured(child, t, spec(t, p.rate), opts.profileDir));
+    }
+    const bareRuns = maxThroughput.filter((r) => r.target === 'bare').map((r) => r.rps);
+    const bareRps = bareRuns.reduce((a, b) => a + b, 0) / bareRuns.length;
+    const rps = (t: Target): number => maxThroughput.find((r) => r.target === t)?.rps ?? 0;
+    return {
+      storefront: {
+        items: engine.seed.items,
+        events: engine.seed.events,
+        shoppers: engine.shoppers.length,
+        queries: engine.queries.length,
+        seedSeconds: round(engine.seed.seconds),
+        seedEventsPerSecond: round(engine.seed.eventsPerSecond),
+      },
+      bodyBytes: { recommendations: Buffer.byteLength(recBody), search: Buffer.byteLength(searchBody), bare: Buffer.byteLength(recBody) },
+      maxThroughput,
+      fixedRate,
+      ratioToBare: { recommendations: rps('recommendations') / bareRps, search: rps('search') / bareRps },
+      bareSpread: Math.max(...bareRuns) / Math.min(...bareRuns) - 1,
+    };
+  } finally {
+    // The child exits when its channel closes (also if this process dies first).
+    if (child.connected) child.disconnect();
+    await bare.app.close();
+  }
+}
+
+export const runServing: Section = async (opts, ctx) => {
+  const data = await runServingOn(await ctx.engine(), opts);
+  return { figures: figures(data, plan(opts.quick).rate), data };
+};

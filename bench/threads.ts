@@ -1,0 +1,38 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * A worker thread running a TypeScript module. Node 20 does not apply `--import tsx` to a worker's
+ * entry, so the worker starts from a line of JavaScript that registers tsx and then imports it.
+ */
+export function tsWorker(module: URL): Worker {
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(module.href)}); })`;
+  return new Worker(code, { eval: true });
+}
+
+/** A child process running a TypeScript module, with an IPC channel; profiler flags are not inherited. */
+export function tsChild(module: URL): ChildProcess {
+  return fork(module, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+/** Sends a message and resolves with the next reply of the worker or child; rejects if it exits first. */
+export async function request<R>(peer: Worker | ChildProcess, message: unknown, transfer: ArrayBuffer[] = []): Promise<R> {
+  const stop = new AbortController();
+  const reply = once(peer, 'message', { signal: stop.signal });
+  const exited = once(peer, 'exit', { signal: stop.signal }).then(([code]: unknown[]) => {
+    throw new Error(`${peer instanceof Worker ? 'worker' : 'child process'} exited (${String(code)}) before it answered`);
+  });
+  try {
+    if (peer instanceof Worker) peer.postMessage(message, transfer);
+    else peer.send(message as object);
+    const [value] = (await Promise.race([reply, exited])) as [R];
+    return value;
+  } finally {
+    stop.abort();
+    // The loser of the race rejects with an AbortError once aborted: nothing to report.
+    reply.catch(() => undefined);
+    exited.catch(() => undefined);
+  }
+}

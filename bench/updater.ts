@@ -1,0 +1,105 @@
+import { createInstrumentation, silentLogger } from '../src/core/index.ts';
+import { createMemoryEventStore, type MeridianEvent } from '../src/ingest/index.ts';
+import { openTenants } from '../src/main/index.ts';
+import { createOnlineUpdater, type OnlineUpdater } from '../src/online/index.ts';
+import { embeddedConfig, storefront } from './engine.ts';
+import { profiled } from './profile.ts';
+import { cpuMeter, nowMs, percentiles, round, rounded, type Percentiles } from './stats.ts';
+import type { BenchOptions, Figure, Section } from './types.ts';
+
+/**
+ * The online updater alone, on the embedded memory feature store and memory event store, with the
+ * encoders and index settings of the default config: no HTTP, no validation, no bus. The catalog is
+ * applied first (each upsert also inserts into the HNSW and BM25 indexes), then the shopper events,
+ * each part timed on its own.
+ */
+export interface UpdaterPart {
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  microsPerEvent: number;
+  /** CPU per event: what the events cost whatever else the machine runs. */
+  cpuMicrosPerEvent: number;
+  /** Of the time the thread was runnable, the share it waited for a core. */
+  waitShare: number | null;
+  /** Milliseconds per batch. */
+  batchMs: Percentiles;
+}
+
+export interface UpdaterData {
+  batch: number;
+  catalog: UpdaterPart;
+  shopperEvents: UpdaterPart;
+  byType: Record<string, number>;
+}
+
+async function applyAll(updater: OnlineUpdater, events: readonly MeridianEvent[], batch: number): Promise<UpdaterPart> {
+  const batches = new Float64Array(Math.ceil(events.length / batch));
+  const meter = cpuMeter();
+  const t0 = nowMs();
+  for (let i = 0, b = 0; i < events.length; i += batch, b++) {
+    const tb = nowMs();
+    await updater.apply(events.slice(i, i + batch));
+    batches[b] = nowMs() - tb;
+  }
+  const seconds = (nowMs() - t0) / 1000;
+  const usage = meter.stop();
+  return {
+    events: events.length,
+    seconds: round(seconds),
+    eventsPerSecond: round(events.length / seconds),
+    microsPerEvent: round((seconds * 1e6) / events.length),
+    cpuMicrosPerEvent: round((usage.processCpuSeconds * 1e6) / events.length),
+    waitShare: usage.mainThreadWaitShare,
+    batchMs: rounded(percentiles(batches)),
+  };
+}
+
+export async function runUpdaterBench(opts: BenchOptions): Promise<UpdaterData> {
+  const size = opts.quick ? { items: 2_000, users: 2_000, events: 20_000 } : { items: 20_000, users: 20_000, events: 200_000 };
+  const batch = 500;
+  const { catalog, traffic } = storefront(opts.seed, size);
+  const config = embeddedConfig();
+  const instrumentation = createInstrumentation();
+  const { tenants, content, encoder } = openTenants(config, { logger: silentLogger, instrumentation });
+  const eventStore = createMemoryEventStore();
+  const updater = createOnlineUpdater({ tenants, encoder, content, eventStore, instrumentation, logger: silentLogger });
+  try {
+    opts.log(`updater: ${size.items} catalog upserts, then ${traffic.length} shopper events, batches of ${batch}`);
+    const items = await profiled(opts.profileDir, 'updater-catalog', () => applyAll(updater, [...catalog], batch));
+    const shopperEvents = await profiled(opts.profileDir, 'updater-shopper-events', () => applyAll(updater, traffic, batch));
+    const byType: Record<string, number> = {};
+    for (const e of traffic) byType[e.type] = (byType[e.type] ?? 0) + 1;
+    return { batch, catalog: items, shopperEvents, byType };
+  } finally {
+    await tenants.close();
+    await eventStore.close();
+  }
+}
+
+function figures(d: UpdaterData): Figure[] {
+  return [
+    {
+      key: 'updater.events_per_second',
+      label: 'online updater, shopper events',
+      value: d.shopperEvents.eventsPerSecond,
+      unit: 'events/s',
+      target: { op: '>=', value: 50_000 },
+      note:
+        `${d.shopperEvents.microsPerEvent} µs/event wall, ${d.shopperEvents.cpuMicrosPerEvent} µs CPU/event ` +
+        `(${round(1e6 / d.shopperEvents.cpuMicrosPerEvent)} events per CPU-second), ${d.shopperEvents.events} events in batches of ${d.batch}`,
+    },
+    {
+      key: 'updater.catalog_per_second',
+      label: 'online updater, catalog upserts (with index inserts)',
+      value: d.catalog.eventsPerSecond,
+      unit: 'events/s',
+      note: `${d.catalog.microsPerEvent} µs/upsert wall, ${d.catalog.cpuMicrosPerEvent} µs CPU/upsert`,
+    },
+  ];
+}
+
+export const runUpdater: Section = async (opts) => {
+  const data = await runUpdaterBench(opts);
+  return { figures: figures(data), data };
+};
