@@ -29,7 +29,12 @@ npm run --silent typecheck
 echo "== lint"
 npm run --silent lint
 echo "== tests"
-npx vitest run "$@"
+results="$(mktemp)"
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@"
+# One plain closing line with the counts.
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);' "$results"
+rm -f "$results"
 if [ -d dashboards/rules/tests ]; then
   echo "== alert rule tests"
   promtool test rules dashboards/rules/tests/*.yml
