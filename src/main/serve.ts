@@ -3,6 +3,7 @@ import type { Logger } from '../core/index.ts';
 import { buildServer } from '../serve/index.ts';
 import { seedDemo } from './demo.ts';
 import { createRuntime } from './runtime.ts';
+import { closeOnSignal } from './signals.ts';
 
 /**
  * `meridian serve`: the API. On embedded defaults it is the whole engine in one process, seeded with a
@@ -39,19 +40,5 @@ export async function runServe(config: Readonly<Config>, logger: Logger): Promis
 /** Runs until SIGINT or SIGTERM, then shuts down gracefully; a second signal exits at once. */
 export async function serveUntilSignal(config: Readonly<Config>, logger: Logger): Promise<void> {
   const server = await runServe(config, logger);
-  await new Promise<void>((resolve) => {
-    let signalled = false;
-    const onSignal = (sig: NodeJS.Signals): void => {
-      if (signalled) process.exit(130);
-      signalled = true;
-      logger.info(`received ${sig}`);
-      server.close().then(resolve, (e: unknown) => {
-        logger.error('shutdown failed', { err: e });
-        process.exitCode = 1;
-        resolve();
-      });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await closeOnSignal(server.close, logger);
 }

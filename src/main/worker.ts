@@ -6,6 +6,7 @@ import { openEventBus, openEventStore, type EventBus, type EventStore } from '..
 import { createOnlineUpdater, type Tenants } from '../online/index.ts';
 import { createMetrics } from '../serve/index.ts';
 import { WORKER_GROUP, gaugeSources, openTenants } from './runtime.ts';
+import { closeOnSignal } from './signals.ts';
 
 export const DEFAULT_WORKER_PORT = 9464;
 
@@ -126,19 +127,5 @@ export async function runWorker(config: Readonly<Config>, logger: Logger, option
 /** Runs the worker until SIGINT or SIGTERM, then stops it gracefully; a second signal exits at once. */
 export async function workerUntilSignal(config: Readonly<Config>, logger: Logger, options: WorkerOptions = {}): Promise<void> {
   const worker = await runWorker(config, logger, options);
-  await new Promise<void>((resolve) => {
-    let signalled = false;
-    const onSignal = (sig: NodeJS.Signals): void => {
-      if (signalled) process.exit(130);
-      signalled = true;
-      logger.info(`received ${sig}`);
-      worker.close().then(resolve, (e: unknown) => {
-        logger.error('worker shutdown failed', { err: e });
-        process.exitCode = 1;
-        resolve();
-      });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await closeOnSignal(worker.close, logger);
 }
