@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { startBenchEngine, type BenchEngine } from './engine.ts';
 import { runFreshness } from './freshness.ts';
 import { runIndex } from './index.ts';
+import { runPipeline } from './pipeline.ts';
 import { renderPlot, renderSummary } from './report.ts';
 import { runReplay } from './replay.ts';
 import { runServing } from './serving.ts';
@@ -66,6 +67,7 @@ const RUNNERS: Record<SectionName, Section> = {
   freshness: runFreshness,
   updater: runUpdater,
   replay: runReplay,
+  pipeline: runPipeline,
   index: runIndex,
   training: runTraining,
 };
