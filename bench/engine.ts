@@ -69,15 +69,21 @@ export async function ingestAll(rt: Runtime, events: Iterable<MeridianEvent>, ba
   return accepted;
 }
 
+/** Where offline storefronts start, so that their events are the same from run to run. */
+const FIXED_START = Date.UTC(2026, 0, 1);
+
 /**
- * A seeded storefront: the catalog an hour before a day of traffic that ends now (trending decays
- * by event time, so "now" keeps the lists realistic), with the shoppers and queries the traffic had.
+ * A seeded storefront: the catalog, then its shoppers' traffic an hour later. Offline (no `end`):
+ * exactly `size.events` events from a fixed date, the same every run. Live (`end`, e.g. now): a day
+ * of traffic fitted to end then, as the demo seeds it, so clicks sent now follow it in event time;
+ * the fit may give a few events fewer than asked.
  */
-export function storefront(seed: number, size: StorefrontSize, end = Date.now()) {
-  const start = end - 24 * 3600 * 1000;
+export function storefront(seed: number, size: StorefrontSize, end?: number) {
+  const start = end === undefined ? FIXED_START : end - 24 * 3600 * 1000;
   const catalog = createCatalog({ seed, items: size.items, ts: start - 3_600_000 });
   const people = createShoppers({ seed, users: size.users });
-  const traffic = [...createTraffic({ seed, catalog, shoppers: people, start, end, events: size.events })];
+  const window = end === undefined ? {} : { end };
+  const traffic = [...createTraffic({ seed, catalog, shoppers: people, start, events: size.events, ...window })];
   return { catalog, traffic };
 }
 
@@ -99,7 +105,7 @@ export async function startBenchEngine(seed: number, size: StorefrontSize): Prom
   const app = await buildServer({ engine: rt.engine, registry: rt.registry, instrumentation: rt.instrumentation, logger: silentLogger });
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });
-    const { catalog, traffic } = storefront(seed, size);
+    const { catalog, traffic } = storefront(seed, size, Date.now());
     const t0 = nowMs();
     const items = await ingestAll(rt, catalog);
     const events = await ingestAll(rt, traffic);

@@ -71,6 +71,8 @@ const METHOD = [
     'client and server share the bench process. Event time → applied comes from the online updater\'s instrumentation event, which feeds `meridian_event_freshness_seconds`.',
   '- **Updater**: `createOnlineUpdater` on the memory feature store and memory event store, encoders and index settings of the default config, batches of 500.',
   '- **Replay**: `replay()` of a simulated NDJSON log (plain, gzip) into a fresh embedded engine, plus one into the chDB event store.',
+  '- **Pipeline**: a backlog in a Kafka topic applied by `meridian worker` (runWorker) to Redis; needs the local Kafka and Redis ' +
+    '(scripts/services), otherwise reported as not measured.',
   '- **Index**: the engine\'s `createHnswVectorIndex` (hnswlib) against `createExactVectorIndex` on 64-d unit vectors; large sets are ' +
     'sharded over worker threads (one graph per thread, queries search every shard and merge). Query latency is the sum over shards ' +
     '(one thread searching all of them), measured one shard at a time.',

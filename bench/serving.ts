@@ -121,6 +121,17 @@ function figures(d: ServingData, rate: number): Figure[] {
       },
     );
   }
+  const bareCpu = bare.reduce((a, r) => a + r.serverCpuMicrosPerRequest, 0) / bare.length;
+  for (const t of ['recommendations', 'search'] as const) {
+    const cpu = max(t)?.serverCpuMicrosPerRequest;
+    out.push({
+      key: `serving.${t}.cpu_ratio`,
+      label: `bare route CPU / ${t} CPU per request`,
+      value: cpu === undefined ? null : round(bareCpu / cpu),
+      unit: '',
+      note: 'the throughput ratio when the server\'s core is the limit, not the load generator',
+    });
+  }
   for (const t of ['recommendations', 'search', 'bare'] as const) {
     const m = max(t);
     out.push({
