@@ -2,9 +2,8 @@ import { mkdirSync } from 'node:fs';
 import type { Session } from 'chdb';
 import { MeridianError, unavailable, type Instrumentation, type Logger } from '../core/index.ts';
 import type { EventStore } from './ports.ts';
-import { checkRange } from './event-range.ts';
-import { CREATE_EVENTS_TABLE, INSERT_EVENTS, eventRow, rangeConditions, whereClause } from './clickhouse-sql.ts';
-import { scanEventPages } from './clickhouse-scan.ts';
+import { CREATE_EVENTS_TABLE, INSERT_EVENTS, eventRow } from './clickhouse-sql.ts';
+import { sqlEventStore } from './sql-event-store.ts';
 import { createInsertBuffer } from './insert-buffer.ts';
 
 export interface ChdbEventStoreOptions {
@@ -74,41 +73,22 @@ export async function createChdbEventStore({
   });
   const session = await openSession(path);
   const query = (sql: string, format: string): Promise<string> => run(async () => (await session.queryAsync(sql, { format })).text());
-  let closed = false;
-  const checkOpen = (): void => {
-    if (closed) throw new MeridianError('eventstore_closed', 'the event store is closed', { statusCode: 503, retriable: true });
-  };
-
-  return {
+  return sqlEventStore({
     kind: 'chdb',
-    append: (events) => buffer.add(events),
-    flush: () => buffer.flush(),
-    async *scan(range = {}) {
-      checkOpen();
-      yield* scanEventPages(query, range, pageSize);
-    },
-    async count(range = {}) {
-      checkOpen();
-      checkRange(range);
-      return Number((await query(`SELECT count() FROM events ${whereClause(rangeConditions(range))}`, 'TSVRaw')).trim());
-    },
+    buffer,
+    query,
+    table: 'events',
+    pageSize,
     async ping() {
-      if (closed) return false;
       try {
         return (await query('SELECT 1', 'TSVRaw')).trim() === '1';
       } catch {
         return false;
       }
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      try {
-        await buffer.close();
-      } finally {
-        await io;
-        session.close();
-      }
+    async release() {
+      await io;
+      session.close();
     },
-  };
+  });
 }

@@ -1,8 +1,7 @@
 import { MeridianError, unavailable, type Instrumentation, type Logger } from '../core/index.ts';
 import type { EventStore } from './ports.ts';
-import { checkRange } from './event-range.ts';
-import { eventRowWithDay, rangeConditions, whereClause } from './clickhouse-sql.ts';
-import { scanEventPages } from './clickhouse-scan.ts';
+import { eventRowWithDay } from './clickhouse-sql.ts';
+import { sqlEventStore } from './sql-event-store.ts';
 import { createInsertBuffer } from './insert-buffer.ts';
 import { createHttpTransport, type ClickHouseTransport } from './clickhouse-server-transport.ts';
 import { dayOf, detectServer, migrateEventsSchema, type EventsTable, type Migration, type ServerInfo } from './clickhouse-server-schema.ts';
@@ -100,37 +99,15 @@ export async function openClickHouseEventStore(
   logger.info('clickhouse event store ready', { table: target.name, server: server.version, lowCardinality: server.lowCardinality, pendingMigrations: pending });
 
   const query = (sql: string, format: string): Promise<string> => transport.run('query', `${sql} FORMAT ${format}`);
-  let closed = false;
-  const checkOpen = (): void => {
-    if (closed) throw new MeridianError('eventstore_closed', 'the event store is closed', { statusCode: 503, retriable: true });
-  };
-
-  return {
+  return sqlEventStore({
     kind: 'clickhouse',
-    append: (events) => buffer.add(events),
-    flush: () => buffer.flush(),
-    async *scan(range = {}) {
-      checkOpen();
-      yield* scanEventPages(query, range, pageSize, target.name);
-    },
-    async count(range = {}) {
-      checkOpen();
-      checkRange(range);
-      return Number((await query(`SELECT count() FROM ${target.name} ${whereClause(rangeConditions(range))}`, 'TSVRaw')).trim());
-    },
-    async ping() {
-      return !closed && transport.ping();
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      try {
-        await buffer.close();
-      } finally {
-        await transport.close();
-      }
-    },
-  };
+    buffer,
+    query,
+    table: target.name,
+    pageSize,
+    ping: () => transport.ping(),
+    release: () => transport.close(),
+  });
 }
 
 /**
