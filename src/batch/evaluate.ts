@@ -1,8 +1,8 @@
 import { createRng, silentLogger, type Logger } from '../core/index.ts';
 import { createMetricAccumulator, rankBlended, type MetricAccumulator } from './metrics.ts';
-import { createSequenceModel, DEFAULT_PARAMS, type ComponentName, type ModelParams, type SequenceModel } from './model.ts';
+import { createSequenceModel, DEFAULT_PARAMS, type ComponentName, type ModelParams, type SequenceModel } from '../sequence/index.ts';
 import { leaveOneOut, sessionHoldout, sessionTest, type EvalCase, type LoadedData, type Split } from './protocol.ts';
-import { createSparseScores } from './sparse.ts';
+import { createSparseScores } from '../sequence/index.ts';
 import { sampleCases, tuneComponents, tuneWeights, type Objective, type ParamAxis, type TuneStep } from './tune.ts';
 
 export interface EvaluationOptions {

@@ -1,8 +1,8 @@
 import type { Rng } from '../core/index.ts';
 import { createMetricAccumulator, rankBlended } from './metrics.ts';
-import type { ComponentName, ModelParams, SequenceModel } from './model.ts';
+import type { ComponentName, ModelParams, SequenceModel } from '../sequence/index.ts';
 import type { EvalCase } from './protocol.ts';
-import { createSparseScores, type SparseScores } from './sparse.ts';
+import { createSparseScores, type SparseScores } from '../sequence/index.ts';
 
 /**
  * Validation tuning: component hyper-parameters by coordinate search on each component alone, then
