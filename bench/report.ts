@@ -1,3 +1,4 @@
+import type { EncoderCost, EncoderData } from './encoder.ts';
 import type { IndexCaseResult } from './index.ts';
 import type { ServingData, ServingRun } from './serving.ts';
 import { pass, type BenchResults, type Figure, type SectionResult } from './types.ts';
@@ -59,6 +60,24 @@ function indexTable(cases: readonly IndexCaseResult[]): string[] {
   ];
 }
 
+function encoderTable(d: EncoderData): string[] {
+  const row = (c: EncoderCost): string =>
+    `| ${c.label} | ${c.dim} | ${c.stepMicros.p50} | ${c.stepCpuMicros} | ${c.queryMicros.p50} | ` +
+    `${c.state.logical} | ${c.state.memoryStore ?? 'n/a'} | ${c.state.redis} | ${c.state.snapshot} |`;
+  const q = d.trained.quality;
+  return [
+    '| encoder | dim | step µs (median) | step CPU µs | query µs (median) | state B | memory store B | Redis B | snapshot B |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...[...d.costs, ...d.sweep].map(row),
+    '',
+    q === undefined
+      ? `Trained model: ${d.trained.note}`
+      : `Trained model ${d.trained.version ?? ''} (${d.trained.note}; ${d.trained.trainSeconds ?? '?'} s): hold-out over ${q.cases} shoppers, ` +
+        `NDCG@10 ${q.model.ndcg10.toFixed(4)} / HR@10 ${q.model.hr10.toFixed(4)}; the same encoder over the built-in content vectors ` +
+        `${q.builtIn.ndcg10.toFixed(4)} / ${q.builtIn.hr10.toFixed(4)}; popularity ${q.popularity.ndcg10.toFixed(4)} / ${q.popularity.hr10.toFixed(4)}.`,
+  ];
+}
+
 const METHOD = [
   '## How it was measured',
   '',
@@ -70,6 +89,13 @@ const METHOD = [
   '- **Freshness**: POST a click on the shopper\'s top recommendation, then GET their recommendations until the list differs; ' +
     'client and server share the bench process. Event time → applied comes from the online updater\'s instrumentation event, which feeds `meridian_event_freshness_seconds`.',
   '- **Updater**: `createOnlineUpdater` on the memory feature store and memory event store, encoders and index settings of the default config, batches of 500.',
+  '- **Encoder**: the online user encoder alone: `step` replays a simulated day of shopper events (the state, item vector, type and ' +
+    'time since the shopper\'s previous event the online updater passes), timed in blocks of 1,024 steps; `query` once per shopper. ' +
+    'State per shopper: the Float32Array plus the last event time; measured growth of the memory feature store with the vector held; ' +
+    'the Redis user hash fields `v` and `ts`; the snapshot line\'s base64 vector. The trained row is a model trained on the same storefront, ' +
+    'published to a temporary registry and loaded back as serving loads it; its quality is its hold-out on that storefront.',
+  '- **Sequence**: the online sequence model alone: µs CPU per observed event (with and without the 50-item segment cap), µs per scored ' +
+    'request for logged-in shoppers, bytes per shopper and per item, at demo and beauty scale.',
   '- **Replay**: `replay()` of a simulated NDJSON log (plain, gzip) into a fresh embedded engine, plus one into the chDB event store.',
   '- **Pipeline**: a backlog in a Kafka topic applied by `meridian worker` (runWorker) to Redis; needs the local Kafka and Redis ' +
     '(scripts/services), otherwise reported as not measured.',
@@ -113,6 +139,8 @@ export function renderSummary(b: BenchResults, plotHref: string): string {
   if (serving !== undefined) lines.push('## Serving', '', ...servingTable(serving.data as ServingData), '');
   const index = b.results.find((r) => r.name === 'index' && r.error === undefined);
   if (index !== undefined) lines.push('## Index', '', ...indexTable((index.data as { cases: IndexCaseResult[] }).cases), '');
+  const encoder = b.results.find((r) => r.name === 'encoder' && r.error === undefined);
+  if (encoder !== undefined) lines.push('## Online user encoder', '', ...encoderTable(encoder.data as EncoderData), '');
   const failed = b.results.filter((r) => r.error !== undefined);
   if (failed.length > 0) lines.push('## Failures', '', ...failed.map((r) => `- ${r.name}: \`${(r.error ?? '').split('\n')[0]}\``), '');
   lines.push('## Sections', '', ...b.results.map(sectionLine), '', ...METHOD, '');

@@ -4,11 +4,13 @@ import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchEngine, type BenchEngine } from './engine.ts';
+import { runEncoder } from './encoder.ts';
 import { runFreshness } from './freshness.ts';
 import { runIndex } from './index.ts';
 import { runPipeline } from './pipeline.ts';
 import { renderPlot, renderSummary } from './report.ts';
 import { runReplay } from './replay.ts';
+import { runSequence } from './sequence.ts';
 import { runServing } from './serving.ts';
 import { cpuMeter, nowMs } from './stats.ts';
 import { runTraining } from './training.ts';
@@ -66,6 +68,8 @@ const RUNNERS: Record<SectionName, Section> = {
   serving: runServing,
   freshness: runFreshness,
   updater: runUpdater,
+  encoder: runEncoder,
+  sequence: runSequence,
   replay: runReplay,
   pipeline: runPipeline,
   index: runIndex,

@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { dot } from '../src/core/index.ts';
+import { RECOMMEND_EF } from '../src/engine/recommend.ts';
 import { recommendationsPath, sample, searchPath, type BenchEngine } from './engine.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { profiled } from './profile.ts';
@@ -26,8 +28,27 @@ export interface ServingRun extends LoadResult {
   serverWaitShare: number | null;
 }
 
+/**
+ * Recall of the vector search of recommendations against exact search over the same vectors, on
+ * the storefront's own shoppers: each query is a shopper's vector in their market with their seen
+ * and purchased items excluded, as a recommendation asks it. The fetch is 3k + 10 for k = 10;
+ * serving fetches that plus the number of exclusions, so its candidate list is at least as long
+ * and its recall at least this.
+ */
+export interface RecommendationRecall {
+  queries: number;
+  fetch: number;
+  /** The ef recommendations search with. */
+  ef: number;
+  recallAt10: number;
+  recallAtFetch: number;
+  /** The same queries at the index's own ef (the config's efSearch), for comparison. */
+  indexEf: { recallAt10: number; recallAtFetch: number };
+}
+
 export interface ServingData {
   storefront: { items: number; events: number; shoppers: number; queries: number; seedSeconds: number; seedEventsPerSecond: number };
+  recall: RecommendationRecall;
   bodyBytes: { recommendations: number; search: number; bare: number };
   maxThroughput: ServingRun[];
   fixedRate: ServingRun[];
@@ -92,6 +113,62 @@ async function measured(child: ChildProcess, target: Target, spec: LoadSpec, pro
   };
 }
 
+/** The exact top `n` of a market by inner product, leaving out `excluded`. */
+function exactTop(members: readonly { id: string; v: Float32Array }[], query: Float32Array, n: number, excluded: ReadonlySet<string>): string[] {
+  const scored: { id: string; s: number }[] = [];
+  for (const m of members) if (!excluded.has(m.id)) scored.push({ id: m.id, s: dot(query, m.v) });
+  scored.sort((a, b) => b.s - a.s);
+  return scored.slice(0, n).map((x) => x.id);
+}
+
+const overlap = (found: readonly string[], truth: readonly string[], n: number): number => {
+  const want = new Set(truth.slice(0, n));
+  let hit = 0;
+  for (const id of found.slice(0, n)) if (want.has(id)) hit++;
+  return want.size === 0 ? 1 : hit / want.size;
+};
+
+async function recommendationRecall(engine: BenchEngine, shoppers: number): Promise<RecommendationRecall> {
+  const ctx = await engine.rt.tenants.get('default');
+  const members = new Map<string, { id: string; v: Float32Array }[]>();
+  for await (const item of ctx.store.allItems()) {
+    const v = ctx.vectors.vector(item.id);
+    if (v === undefined) continue;
+    for (const m of item.availableIn) {
+      let list = members.get(m);
+      if (list === undefined) members.set(m, (list = []));
+      list.push({ id: item.id, v });
+    }
+  }
+  const fetch = 3 * 10 + 10;
+  let queries = 0;
+  const sums = { at10: 0, atFetch: 0, indexAt10: 0, indexAtFetch: 0 };
+  for (const s of engine.shoppers.slice(0, shoppers)) {
+    const state = await ctx.store.getUser(`u:${s.user}`);
+    const market = members.get(s.market);
+    if (state?.vector === undefined || market === undefined) continue;
+    const query = engine.rt.models.encoder.query(state.vector);
+    const excluded = new Set([...state.recent.map((r) => r.item), ...state.purchased]);
+    const truth = exactTop(market, query, fetch, excluded);
+    const served = ctx.vectors.search(s.market, query, fetch, undefined, { ef: RECOMMEND_EF, excluded }).map((h) => h.id);
+    const atIndexEf = ctx.vectors.search(s.market, query, fetch, undefined, { excluded }).map((h) => h.id);
+    sums.at10 += overlap(served, truth, 10);
+    sums.atFetch += overlap(served, truth, fetch);
+    sums.indexAt10 += overlap(atIndexEf, truth, 10);
+    sums.indexAtFetch += overlap(atIndexEf, truth, fetch);
+    queries++;
+  }
+  const mean = (x: number): number => round(x / Math.max(1, queries));
+  return {
+    queries,
+    fetch,
+    ef: RECOMMEND_EF,
+    recallAt10: mean(sums.at10),
+    recallAtFetch: mean(sums.atFetch),
+    indexEf: { recallAt10: mean(sums.indexAt10), recallAtFetch: mean(sums.indexAtFetch) },
+  };
+}
+
 function figures(d: ServingData, rate: number): Figure[] {
   const max = (t: Target): ServingRun | undefined => d.maxThroughput.find((r) => r.target === t);
   const fixed = (t: Target): ServingRun | undefined => d.fixedRate.find((r) => r.target === t);
@@ -143,6 +220,24 @@ function figures(d: ServingData, rate: number): Figure[] {
     });
   }
   out.push({ key: 'serving.bare.rps', label: 'bare Fastify route max throughput', value: round(bareRps), unit: 'req/s', note: `mean of ${bare.length} runs, spread ${round(d.bareSpread * 100)}%` });
+  const r = d.recall;
+  out.push(
+    {
+      key: 'serving.recommendations.recall10',
+      label: `recommendations vector recall@10 at ef ${r.ef}`,
+      value: r.recallAt10,
+      unit: '',
+      target: { op: '>=', value: 0.95 },
+      note: `against exact search, ${r.queries} shoppers' own vectors, their seen and purchased items excluded; at the index's ef: ${r.indexEf.recallAt10}`,
+    },
+    {
+      key: 'serving.recommendations.recall_fetch',
+      label: `recommendations vector recall@${r.fetch} at ef ${r.ef}`,
+      value: r.recallAtFetch,
+      unit: '',
+      note: `every candidate the vector search hands on for k = 10; at the index's ef: ${r.indexEf.recallAtFetch}`,
+    },
+  );
   return out;
 }
 
@@ -150,6 +245,8 @@ async function runServingOn(engine: BenchEngine, opts: BenchOptions): Promise<Se
   const p = plan(opts.quick);
   const recPaths = sample(engine.shoppers, 4000, opts.seed).map(recommendationsPath);
   const searchPaths = sample(engine.queries, 4000, opts.seed + 1).map(searchPath);
+  opts.log('serving: recall of the recommendations vector search against exact search');
+  const recall = await recommendationRecall(engine, opts.quick ? 300 : 1000);
   const recBody = await typicalBody(engine.url, recPaths.slice(0, 41));
   const searchBody = await typicalBody(engine.url, searchPaths.slice(0, 41));
   const bare = await bareServer(recBody);
@@ -193,6 +290,7 @@ async function runServingOn(engine: BenchEngine, opts: BenchOptions): Promise<Se
         seedSeconds: round(engine.seed.seconds),
         seedEventsPerSecond: round(engine.seed.eventsPerSecond),
       },
+      recall,
       bodyBytes: { recommendations: Buffer.byteLength(recBody), search: Buffer.byteLength(searchBody), bare: Buffer.byteLength(recBody) },
       maxThroughput,
       fixedRate,

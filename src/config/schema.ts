@@ -16,7 +16,7 @@ export const ConfigSchema = Type.Object(
     bus: Type.String({ default: 'memory:', pattern: '^(memory:|kafka://.+)$', description: 'event bus URL' }),
     featureStore: Type.String({
       default: 'memory:.data/features',
-      pattern: '^(memory:.*|redis://.+|rediss://.+)$',
+      pattern: '^(memory:.*|rediss?(\\+cluster)?://.+)$',
       description: 'feature store URL; memory:<dir> keeps a snapshot per tenant in <dir>, memory: keeps none',
     }),
     eventStore: Type.String({

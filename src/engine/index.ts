@@ -1,3 +1,4 @@
 export * from './types.ts';
 export * from './engine.ts';
 export { pickTitle } from './hydrate.ts';
+export { RECOMMEND_EF } from './recommend.ts';

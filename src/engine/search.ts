@@ -54,17 +54,13 @@ export function createSearcher(deps: SearcherDeps) {
     }
     const key = q.user !== undefined ? `u:${q.user}` : q.session !== undefined ? `s:${q.session}` : undefined;
     const state = key === undefined ? undefined : await ctx.store.getUser(key);
-    let ranked = c.ranked();
     if (state?.vector !== undefined) {
       const uq = encoder.query(state.vector);
-      ranked = ranked
-        .map((r) => {
-          const v = ctx.vectors.vector(r.id);
-          if (v === undefined) return r;
-          return { id: r.id, score: r.score + SEARCH_WEIGHTS.personal * dot(uq, v), reason: 'search_personalized' as const };
-        })
-        .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+      c.rescore((id, score) => {
+        const v = ctx.vectors.vector(id);
+        return v === undefined ? undefined : score + SEARCH_WEIGHTS.personal * dot(uq, v);
+      }, 'search_personalized');
     }
-    return { items: await hydrate(ctx.store, ranked, q), model: deps.modelVersion() };
+    return { items: await hydrate(ctx.store, c, q), model: deps.modelVersion() };
   };
 }

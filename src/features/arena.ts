@@ -13,14 +13,17 @@ export interface VectorArena {
 
 export function createVectorArena(chunkFloats = 16_384): VectorArena {
   if (!Number.isInteger(chunkFloats) || chunkFloats < 1) throw new RangeError(`chunkFloats must be an integer >= 1, got ${chunkFloats}`);
-  let chunk = new Float32Array(0);
+  let chunk = new ArrayBuffer(0);
+  let capacity = 0;
   let used = 0;
   const alloc = (n: number): Float32Array => {
-    if (used + n > chunk.length) {
-      chunk = new Float32Array(Math.max(chunkFloats, n));
+    if (used + n > capacity) {
+      capacity = Math.max(chunkFloats, n);
+      chunk = new ArrayBuffer(capacity * Float32Array.BYTES_PER_ELEMENT);
       used = 0;
     }
-    const v = chunk.subarray(used, used + n);
+    // A view over the buffer (cheaper than `subarray`, which looks up a species constructor).
+    const v = new Float32Array(chunk, used * Float32Array.BYTES_PER_ELEMENT, n);
     used += n;
     return v;
   };

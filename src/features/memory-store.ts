@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { badRequest, MeridianError, type Logger } from '../core/index.ts';
 import { createVectorArena } from './arena.ts';
-import { applyUpdate, createMemoryState, type MemoryState } from './memory-state.ts';
+import { applyUpdates, createMemoryState, type MemoryState } from './memory-state.ts';
 import { topOf } from './neighbours.ts';
 import { readSnapshot, writeSnapshot } from './snapshot.ts';
 import type { FeatureStore } from './types.ts';
@@ -57,7 +57,7 @@ function build(s: MemoryState, snapshotPath: string | undefined, logger: Logger)
           continue;
         }
         // Validated above and applied synchronously, so an event's updates land together or not at all.
-        for (const u of entry.updates) applyUpdate(s, u);
+        applyUpdates(s, entry.updates);
         s.applied.add(entry.eventId);
         out[i] = true;
       }
@@ -65,6 +65,9 @@ function build(s: MemoryState, snapshotPath: string | undefined, logger: Logger)
     },
     async hasApplied(eventId) {
       return s.applied.has(eventId);
+    },
+    async hasAppliedEach(eventIds) {
+      return eventIds.map((id) => s.applied.has(id));
     },
     async getUser(user) {
       const u = s.users.get(user);

@@ -1,32 +1,36 @@
 import { hash32, type Scored } from '../core/index.ts';
 
+/** `a` ranks before `b`: higher count, then smaller id (every read is deterministic). */
+const ranksBefore = (ca: number, ka: string, cb: number, kb: string): boolean => ca > cb || (ca === cb && ka < kb);
+
 /**
  * Counts of an item's neighbours (or a token's clicked items), bounded: past `max` entries the
  * lowest is dropped; on a tie the earliest inserted goes, so a new neighbour displaces an old one of
  * equal weight. A count that falls to zero or below is removed.
  *
- * Parallel arrays searched by a 32-bit hash of the key: with at most `max + 1` entries a scan over
- * contiguous numbers beats a Map per item, and it runs several times per event. Removal moves the
- * last entry into the hole; a sequence number per entry keeps the insertion order for the tie rule.
+ * Parallel plain arrays in insertion order, searched by a hash of the key: with at most `max + 1`
+ * entries a scan over contiguous small integers beats a Map per item, and it runs several times per
+ * event. Keeping insertion order makes the tie rule the first of the lowest counts and the snapshot
+ * order the array order, with no sequence numbers to sort. Plain arrays grow in place on the heap;
+ * typed arrays would put thousands of small off-heap buffers before the collector.
  */
 export class BoundedCounts {
   private readonly keys: string[] = [];
-  private hashes = new Int32Array(4);
-  private counts = new Float64Array(4);
-  private seqs = new Float64Array(4);
-  private nextSeq = 0;
+  /** hash32 of the key, reduced to 30 bits so the array stays one of small integers. */
+  private readonly hashes: number[] = [];
+  private readonly counts: number[] = [];
 
   get size(): number {
     return this.keys.length;
   }
 
   get(key: string): number | undefined {
-    const i = this.find(key, hash32(key) | 0);
+    const i = this.find(key, keyHash(key));
     return i < 0 ? undefined : this.counts[i];
   }
 
   add(key: string, by: number, max: number): void {
-    const h = hash32(key) | 0;
+    const h = keyHash(key);
     const i = this.find(key, h);
     if (i >= 0) {
       const v = (this.counts[i] as number) + by;
@@ -35,28 +39,56 @@ export class BoundedCounts {
       return;
     }
     if (by <= 0) return;
-    const n = this.keys.length;
-    if (n === this.counts.length) this.grow();
     this.keys.push(key);
-    this.hashes[n] = h;
-    this.counts[n] = by;
-    this.seqs[n] = this.nextSeq++;
+    this.hashes.push(h);
+    this.counts.push(by);
     while (this.keys.length > max) this.removeAt(this.lowest());
   }
 
-  /** The `n` highest counts, highest first, ties by id. */
+  /**
+   * The `n` highest counts, highest first, ties by id. A partial selection: only the `n` kept are
+   * ordered and only they become objects.
+   */
   top(n: number): Scored[] {
-    if (n <= 0) return [];
-    const all: Scored[] = new Array<Scored>(this.keys.length);
-    for (let i = 0; i < all.length; i++) all[i] = { id: this.keys[i] as string, score: this.counts[i] as number };
-    all.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return all.length > n ? all.slice(0, n) : all;
+    const size = this.keys.length;
+    const k = Math.min(n, size);
+    if (k <= 0) return [];
+    const keys = this.keys;
+    const counts = this.counts;
+    // The best k so far as indices, best first; an entry enters by insertion from the tail.
+    const best: number[] = [];
+    for (let i = 0; i < size; i++) {
+      const c = counts[i] as number;
+      const key = keys[i] as string;
+      let at = best.length;
+      if (at === k) {
+        const last = best[k - 1] as number;
+        if (!ranksBefore(c, key, counts[last] as number, keys[last] as string)) continue;
+        at = k - 1;
+      } else {
+        best.push(i);
+      }
+      while (at > 0) {
+        const prev = best[at - 1] as number;
+        if (!ranksBefore(c, key, counts[prev] as number, keys[prev] as string)) break;
+        best[at] = prev;
+        at--;
+      }
+      best[at] = i;
+    }
+    const out = new Array<Scored>(k);
+    for (let j = 0; j < k; j++) {
+      const i = best[j] as number;
+      out[j] = { id: keys[i] as string, score: counts[i] as number };
+    }
+    return out;
   }
 
   /** Entries in insertion order (a snapshot keeps it, and with it the tie rule). */
   entries(): [string, number][] {
-    const order = Array.from(this.keys.keys()).sort((a, b) => (this.seqs[a] as number) - (this.seqs[b] as number));
-    return order.map((i) => [this.keys[i] as string, this.counts[i] as number]);
+    const out = new Array<[string, number]>(this.keys.length);
+    for (let i = 0; i < out.length; i++) out[i] = [this.keys[i] as string, this.counts[i] as number];
+    return out;
   }
 
   static from(entries: readonly (readonly [string, number])[]): BoundedCounts {
@@ -66,21 +98,20 @@ export class BoundedCounts {
   }
 
   private find(key: string, h: number): number {
-    const n = this.keys.length;
     const hashes = this.hashes;
+    const n = hashes.length;
     for (let i = 0; i < n; i++) if (hashes[i] === h && this.keys[i] === key) return i;
     return -1;
   }
 
-  /** The earliest inserted of the lowest counts. */
+  /** The earliest inserted of the lowest counts: entries are in insertion order, so the first. */
   private lowest(): number {
     const counts = this.counts;
-    const seqs = this.seqs;
     let at = 0;
     let low = counts[0] as number;
-    for (let i = 1; i < this.keys.length; i++) {
+    for (let i = 1; i < counts.length; i++) {
       const c = counts[i] as number;
-      if (c < low || (c === low && (seqs[i] as number) < (seqs[at] as number))) {
+      if (c < low) {
         low = c;
         at = i;
       }
@@ -88,30 +119,24 @@ export class BoundedCounts {
     return at;
   }
 
+  /** Removes entry `i`, keeping the order of the rest (at most `max` moves of small values). */
   private removeAt(i: number): void {
-    const last = this.keys.length - 1;
-    if (i !== last) {
-      this.keys[i] = this.keys[last] as string;
-      this.hashes[i] = this.hashes[last] as number;
-      this.counts[i] = this.counts[last] as number;
-      this.seqs[i] = this.seqs[last] as number;
+    const keys = this.keys;
+    const hashes = this.hashes;
+    const counts = this.counts;
+    const last = keys.length - 1;
+    for (let j = i; j < last; j++) {
+      keys[j] = keys[j + 1] as string;
+      hashes[j] = hashes[j + 1] as number;
+      counts[j] = counts[j + 1] as number;
     }
-    this.keys.pop();
-  }
-
-  private grow(): void {
-    const cap = this.counts.length * 2;
-    const hashes = new Int32Array(cap);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
-    const counts = new Float64Array(cap);
-    counts.set(this.counts);
-    this.counts = counts;
-    const seqs = new Float64Array(cap);
-    seqs.set(this.seqs);
-    this.seqs = seqs;
+    keys.pop();
+    hashes.pop();
+    counts.pop();
   }
 }
+
+const keyHash = (key: string): number => hash32(key) & 0x3fffffff;
 
 export function topOf(m: BoundedCounts | undefined, n: number): Scored[] {
   return m === undefined ? [] : m.top(n);

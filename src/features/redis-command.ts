@@ -9,31 +9,47 @@ const APPLY_SHA = createHash('sha1').update(APPLY_SCRIPT).digest('hex');
 export type LoadedOn = WeakSet<object>;
 
 const bulk = (s: string): string => `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
+/** A bulk string with its length in characters: its length in bytes when it is ASCII. */
+const bulkAscii = (s: string): string => `$${s.length}\r\n${s}\r\n`;
 
 /**
  * The RESP bytes of one script call. A call carries over a thousand arguments; writing them here
  * in one pass costs a fraction of ioredis' generic path (which flattens the argument list with
  * Array#flat and copies each argument into a buffer on its own), and the apply path runs per event.
+ * Nearly every argument is ASCII (keys, ids, numbers), so lengths are first taken in characters and
+ * checked once per part of the request (a string is as long in UTF-8 as in characters only when it
+ * is ASCII); a call with any other character is written again with each length in bytes.
  */
 function encodeRequest(head: string, call: ScriptCall): string | Buffer {
-  let s = head + bulk(String(call.keys.length));
-  for (const k of call.keys) s += bulk(k);
+  return encodeWith(head, call, true) ?? (encodeWith(head, call, false) as string | Buffer);
+}
+
+/** The request, or undefined when `ascii` is set and some argument is not ASCII. */
+function encodeWith(head: string, call: ScriptCall, ascii: boolean): string | Buffer | undefined {
+  const bulkOf = ascii ? bulkAscii : bulk;
+  let s = head + bulkOf(String(call.keys.length));
+  for (const k of call.keys) s += bulkOf(k);
   let parts: (string | Buffer)[] | undefined;
   for (const a of call.args) {
     if (typeof a === 'string') {
-      s += bulk(a);
+      s += bulkOf(a);
     } else {
       (parts ??= []).push(s + `$${a.length}\r\n`, a);
       s = '\r\n';
     }
   }
-  if (parts === undefined) return s;
+  if (parts === undefined) return ascii && Buffer.byteLength(s) !== s.length ? undefined : s;
   parts.push(s);
   let size = 0;
-  for (const p of parts) size += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
+  for (const p of parts) {
+    if (typeof p !== 'string') size += p.length;
+    else if (!ascii) size += Buffer.byteLength(p);
+    else if (Buffer.byteLength(p) === p.length) size += p.length;
+    else return undefined;
+  }
   const out = Buffer.allocUnsafe(size);
   let at = 0;
-  for (const p of parts) at += typeof p === 'string' ? out.write(p, at) : p.copy(out, at);
+  for (const p of parts) at += typeof p === 'string' ? out.write(p, at, ascii ? 'latin1' : 'utf8') : p.copy(out, at);
   return out;
 }
 
@@ -46,9 +62,15 @@ export class ApplyCommand extends Command {
   constructor(
     private readonly call: ScriptCall,
     private readonly loadedOn: LoadedOn,
+    /** The hash slot of every key of the call, which routes it in a cluster (ioredis reads it from the arguments). */
+    private readonly keySlot?: number,
   ) {
     // No arguments for ioredis to process: toWritable writes them.
     super('evalsha', []);
+  }
+
+  override getSlot(): number {
+    return this.keySlot ?? super.getSlot();
   }
 
   override toWritable(socket: object): string | Buffer {

@@ -1,4 +1,4 @@
-import type { CoocRelation, EventUpdates } from './types.ts';
+import type { CoocRelation, EventUpdates, Update } from './types.ts';
 import type { UserUpdate } from './user-state.ts';
 
 /**
@@ -83,19 +83,18 @@ export function newScriptCall(k: RedisKeys, lim: EncodeLimits): ScriptCall {
 }
 
 /** One shopper's share of an event, gathered so the script reads and writes its hash once. */
-interface ShopperPart {
+export interface ShopperPart {
   user: string;
   maxTs: number;
   counts: string[];
   vector: Buffer | undefined;
-  /** List ops, each a letter and its arguments, and how many. */
+  /** List ops, each a letter and its arguments. */
   list: string[];
-  listOps: number;
 }
 
 function partOf(parts: ShopperPart[], user: string): ShopperPart {
   for (const p of parts) if (p.user === user) return p;
-  const p: ShopperPart = { user, maxTs: -Infinity, counts: [], vector: undefined, list: [], listOps: 0 };
+  const p: ShopperPart = { user, maxTs: -Infinity, counts: [], vector: undefined, list: [] };
   parts.push(p);
   return p;
 }
@@ -112,21 +111,18 @@ function addCount(p: ShopperPart, kind: string, ts: number): void {
   p.counts.push(field, '1');
 }
 
-function addShopperUpdate(parts: ShopperPart[], u: UserUpdate): void {
+export function addShopperUpdate(parts: ShopperPart[], u: UserUpdate): void {
   const p = partOf(parts, u.user);
   switch (u.op) {
     case 'user.push':
       if (u.ts > p.maxTs) p.maxTs = u.ts;
       p.list.push('p', `${u.ts} ${u.kind} ${u.item}`, String(u.ts), String(u.max));
-      p.listOps++;
       return;
     case 'user.remove':
       p.list.push('r', u.item);
-      p.listOps++;
       return;
     case 'user.purchase':
       p.list.push('b', u.item, String(u.max));
-      p.listOps++;
       return;
     case 'user.count':
       addCount(p, u.kind, u.ts);
@@ -138,15 +134,54 @@ function addShopperUpdate(parts: ShopperPart[], u: UserUpdate): void {
   }
 }
 
-function pushShopper(k: RedisKeys, call: ScriptCall, p: ShopperPart): void {
+export function pushShopper(k: RedisKeys, call: ScriptCall, p: ShopperPart): void {
   call.keys.push(k.user(p.user), k.recent(p.user), k.bought(p.user));
   const { args } = call;
-  args.push('U', isSession(p.user) ? '1' : '0', p.maxTs === -Infinity ? '' : String(p.maxTs), String(p.counts.length / 2));
-  for (const c of p.counts) args.push(c);
-  if (p.vector === undefined) args.push('0');
-  else args.push('1', p.vector);
-  args.push(String(p.listOps));
+  args.push('U', isSession(p.user) ? '1' : '0', p.maxTs === -Infinity ? '' : String(p.maxTs));
+  for (let i = 0; i < p.counts.length; i += 2) args.push('c', p.counts[i] as string, p.counts[i + 1] as string);
+  if (p.vector !== undefined) args.push('v', p.vector);
   for (const a of p.list) args.push(a);
+}
+
+type Cooc = Extract<Update, { op: 'item.cooc' }>;
+
+/** The bump op of a count change: 'o' when `by` is whole (the script then compares scores as text), else 'O'. */
+export const bumpOp = (by: number, whole: string, any: string): string => (Number.isSafeInteger(by) ? whole : any);
+
+/** `u` followed by its mirror (b→a, same relation, weight and bound), as features write pairs. */
+function mirrored(u: Update | undefined, m: Update | undefined): u is Cooc {
+  return (
+    u?.op === 'item.cooc' && m?.op === 'item.cooc' && m.a === u.b && m.b === u.a && m.rel === u.rel && m.by === u.by && m.max === u.max
+  );
+}
+
+/**
+ * Co-occurrence updates from `updates[at]`: a run of mirrored pairs around one item (a→p, p→a for
+ * each partner p, as features write them) goes as one 'P' op that names the item, the weight and
+ * the bound once, and that the script applies in the same order; anything else as one 'o' op.
+ * Returns how many updates were encoded.
+ */
+function encodeCooc(k: RedisKeys, call: ScriptCall, updates: readonly Update[], at: number): number {
+  const u = updates[at] as Cooc;
+  let n = 0;
+  for (let j = at; mirrored(updates[j], updates[j + 1]); j += 2) {
+    const p = updates[j] as Cooc;
+    if (p.a !== u.a || p.rel !== u.rel || p.by !== u.by || p.max !== u.max) break;
+    n++;
+  }
+  if (n === 0) {
+    call.keys.push(k.cooc(u.rel, u.a));
+    call.args.push(bumpOp(u.by, 'o', 'O'), u.b, String(-u.by), String(u.max - 1));
+    return 1;
+  }
+  call.keys.push(k.cooc(u.rel, u.a));
+  call.args.push(bumpOp(u.by, 'P', 'Q'), u.a, String(-u.by), String(u.max - 1), String(n));
+  for (let j = 0; j < n; j++) {
+    const partner = (updates[at + 2 * j] as Cooc).b;
+    call.keys.push(k.cooc(u.rel, partner));
+    call.args.push(partner);
+  }
+  return 2 * n;
 }
 
 /**
@@ -161,19 +196,20 @@ export function encodeEvent(k: RedisKeys, call: ScriptCall, entry: EventUpdates)
   const head = args.length;
   args.push('E', '', '');
   let parts: ShopperPart[] | undefined;
-  for (const u of entry.updates) {
+  const updates = entry.updates;
+  for (let i = 0; i < updates.length; i++) {
+    const u = updates[i] as Update;
     switch (u.op) {
       case 'item.trend':
         keys.push(k.trend(u.market), k.markets);
         args.push('t', u.market, u.item, String(Math.log2(u.weight) + u.ts / u.halfLifeMs));
         break;
       case 'item.cooc':
-        keys.push(k.cooc(u.rel, u.a));
-        args.push('o', u.b, String(-u.by), String(u.max));
+        i += encodeCooc(k, call, updates, i) - 1;
         break;
       case 'query.click':
         keys.push(k.clicks(u.token));
-        args.push('o', u.item, String(-u.by), String(u.max));
+        args.push(bumpOp(u.by, 'o', 'O'), u.item, String(-u.by), String(u.max - 1));
         break;
       case 'item.review':
         keys.push(k.stats(u.item));

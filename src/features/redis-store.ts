@@ -1,5 +1,5 @@
-import { Redis, ReplyError } from 'ioredis';
-import type { ClientContext, Pipeline, Result } from 'ioredis';
+import { Redis, ReplyError, type Cluster } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
 import {
   badRequest,
   MeridianError,
@@ -8,10 +8,11 @@ import {
   type Logger,
   type Scored,
 } from '../core/index.ts';
-import { encodeEvent, EVENTS_PER_CALL, newScriptCall, redisKeys, type EncodeLimits, type RedisKeys, type ScriptCall } from './redis-encode.ts';
-import { ApplyCommand, isNoScript, type LoadedOn } from './redis-command.ts';
+import { redisKeys, type EncodeLimits, type RedisKeys } from './redis-encode.ts';
+import { standaloneWriter, type ApplyWriter } from './redis-apply.ts';
+import { clusterWriter, createClusterClient, isClusterUrl, parseClusterUrl } from './redis-cluster.ts';
 import { READ_USER_SCRIPT } from './redis-scripts.ts';
-import type { CatalogItem, EventUpdates, FeatureStore, ItemStats, RecentItem, UserState } from './types.ts';
+import type { CatalogItem, FeatureStore, ItemStats, RecentItem, UserState } from './types.ts';
 import { validateBatch } from './validate.ts';
 
 /*
@@ -27,20 +28,23 @@ import { validateBatch } from './validate.ts';
  * then the events before the fault stay applied (a retry skips them as duplicates).
  *
  * Reads are one round trip each: a shopper is one read script (hash and two lists, one slot), a set
- * of items one HMGET, a ranked list one ZRANGE. Every structure is bounded: recent and purchased
- * lists and counted neighbours by the `max` of their updates, trending per market by `trendingMax`,
- * applied markers and anonymous sessions by a TTL (each event of a session refreshes it).
+ * of items one HMGET, a ranked list one ZRANGE, the applied markers of a batch one MGET. Every
+ * structure is bounded: recent and purchased lists and counted neighbours by the `max` of their
+ * updates, trending per market by `trendingMax`, applied markers and anonymous sessions by a TTL
+ * (each event of a session refreshes it).
  *
- * Redis Cluster. Keys carry hash tags (redis-encode.ts), so a shopper's, an item's, a market's and
- * a token's keys each sit in one slot and every read above stays single-slot. One event's writes
- * span several slots (the shopper, the items it pairs, the market), which no script can touch
- * together in a cluster. This adapter connects to one Redis node (standalone, or a primary with
- * replicas). A cluster mode would split each event's updates by slot and run the same script once
- * per slot group, each group with its own marker `{tag}:applied:<id>` (so a retry redoes only the
- * groups that did not land), then set the event's `{e:<id>}` marker that `hasApplied` reads; an item
- * delete would read the market list first to name the trending sets it touches. What would hold
- * there: each slot group atomic and applied exactly once; the event as a whole not atomic (a reader
- * may see the shopper's update before the items'), and not reported applied until its last group is.
+ * Redis Cluster: `redis+cluster://[user:password@]host:port[,host:port…][/?prefix=<keyPrefix>]`
+ * (`rediss+cluster://` for TLS; any reachable primaries, the client learns the rest). Keys carry hash
+ * tags (redis-encode.ts): a shopper's, an item's, a market's and a token's keys each sit in one slot,
+ * so every read is single-slot and routed to its node. One event's writes span several slots, which
+ * no script can touch together, so redis-cluster.ts splits each event by hash tag into slot groups,
+ * each with its own marker, and runs the same script once per slot (many events' groups per call).
+ * What holds there: each slot group is atomic and applied at most once; the event as a whole is not
+ * atomic (a reader may see the shopper's update before the items'). Once all of a batch's groups
+ * landed, each event gets the marker `hasApplied` reads, and `apply` reports true for the call that
+ * set it. A crash between groups leaves the event not applied: the redelivery recomputes it and runs
+ * only the groups whose markers are missing, then marks it (so the event lands exactly once, though
+ * its remaining groups are recomputed from the state the first groups left).
  */
 
 declare module 'ioredis' {
@@ -79,10 +83,11 @@ export interface RedisFeatureStoreOptions {
 type Checked = Required<RedisFeatureStoreOptions>;
 
 function checkOptions(o: RedisFeatureStoreOptions): Checked {
+  const cluster = typeof o.url === 'string' && isClusterUrl(o.url) ? parseClusterUrl(o.url) : undefined;
   const c: Checked = {
     url: o.url,
     tenant: o.tenant,
-    keyPrefix: o.keyPrefix ?? 'meridian',
+    keyPrefix: o.keyPrefix ?? cluster?.keyPrefix ?? 'meridian',
     logger: o.logger,
     instrumentation: o.instrumentation,
     sessionTtlSeconds: o.sessionTtlSeconds ?? 30 * 86_400,
@@ -92,8 +97,8 @@ function checkOptions(o: RedisFeatureStoreOptions): Checked {
     connectTimeoutMs: o.connectTimeoutMs ?? 5_000,
     maxReconnectDelayMs: o.maxReconnectDelayMs ?? 2_000,
   };
-  if (typeof c.url !== 'string' || !/^rediss?:\/\//.test(c.url)) {
-    throw badRequest('invalid_option', `url must start with redis:// or rediss://, got "${redact(String(c.url))}"`, 'url');
+  if (typeof c.url !== 'string' || !/^rediss?(\+cluster)?:\/\//.test(c.url)) {
+    throw badRequest('invalid_option', `url must start with redis://, rediss://, redis+cluster:// or rediss+cluster://, got "${redact(String(c.url))}"`, 'url');
   }
   for (const f of ['tenant', 'keyPrefix'] as const) {
     // A brace would move the hash tag of every key into the prefix.
@@ -112,13 +117,7 @@ function checkOptions(o: RedisFeatureStoreOptions): Checked {
 
 /** The URL without its password, for logs and errors. */
 function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparsable url>';
-  }
+  return url.replace(/^([^:]+:\/\/[^:@/]*):[^@/]*@/, '$1:***@');
 }
 
 /** Server replies that mean "not now" rather than "wrong". */
@@ -176,10 +175,8 @@ function parseScored(flat: string[]): Scored[] {
   return out;
 }
 
-function build(client: Redis, k: RedisKeys, o: Checked): FeatureStore {
-  const loadedOn: LoadedOn = new WeakSet();
+function build(client: Redis | Cluster, k: RedisKeys, o: Checked, writer: ApplyWriter): FeatureStore {
   const { instrumentation } = o;
-  const lim: EncodeLimits = { appliedIdTtlSeconds: o.appliedIdTtlSeconds, sessionTtlSeconds: o.sessionTtlSeconds, trendingMax: o.trendingMax };
   let closed = false;
 
   async function timed<T>(op: string, run: () => Promise<T>): Promise<T> {
@@ -195,35 +192,6 @@ function build(client: Redis, k: RedisKeys, o: Checked): FeatureStore {
     }
   }
 
-  /** Results of a pipeline; the first failed command fails the call. */
-  function unwrap(res: [Error | null, unknown][]): unknown[] {
-    return res.map(([err, v]) => {
-      if (err !== null) throw err;
-      return v;
-    });
-  }
-
-  /** Sends the script calls as one pipeline; calls refused with NOSCRIPT did not run and are resent once. */
-  async function runCalls(calls: ScriptCall[]): Promise<number[][]> {
-    const res = await sendCalls(calls);
-    const again = calls.filter((_, i) => isNoScript(res[i]?.[0]));
-    if (again.length > 0) {
-      const retried = await sendCalls(again);
-      let j = 0;
-      for (let i = 0; i < res.length; i++) if (isNoScript(res[i]?.[0])) res[i] = retried[j++] as [Error | null, unknown];
-    }
-    return unwrap(res) as number[][];
-  }
-
-  async function sendCalls(calls: ScriptCall[]): Promise<[Error | null, unknown][]> {
-    const p = client.pipeline();
-    // Pipeline#sendCommand queues a prepared command (the typed pipeline API lists only named commands).
-    for (const call of calls) (p as unknown as Pipeline).sendCommand(new ApplyCommand(call, loadedOn));
-    const res = await p.exec();
-    if (res === null) throw new Error('pipeline aborted');
-    return res;
-  }
-
   async function top(op: string, key: string, n: number): Promise<Scored[]> {
     if (!(n >= 1)) return [];
     const stop = n === Infinity ? -1 : Math.floor(n) - 1;
@@ -237,20 +205,14 @@ function build(client: Redis, k: RedisKeys, o: Checked): FeatureStore {
       const invalid = validateBatch(batch);
       if (invalid !== undefined) throw invalid;
       if (batch.length === 0) return [];
-      const calls: ScriptCall[] = [];
-      for (let i = 0; i < batch.length; i += EVENTS_PER_CALL) {
-        const call = newScriptCall(k, lim);
-        const end = Math.min(batch.length, i + EVENTS_PER_CALL);
-        for (let j = i; j < end; j++) encodeEvent(k, call, batch[j] as EventUpdates);
-        calls.push(call);
-      }
-      const res = await timed('apply', () => runCalls(calls));
-      const out: boolean[] = [];
-      for (const flags of res) for (const f of flags) out.push(f === 1);
-      return out;
+      return timed('apply', () => writer.apply(batch));
     },
     async hasApplied(eventId) {
       return (await timed('hasApplied', () => client.exists(k.applied(eventId)))) === 1;
+    },
+    async hasAppliedEach(eventIds) {
+      if (eventIds.length === 0) return [];
+      return timed('hasApplied', () => writer.hasAppliedEach(eventIds));
     },
     async getUser(user) {
       const res = await timed('getUser', () => client.meridianFeatureUserBuffer(k.user(user), k.recent(user), k.bought(user)));
@@ -328,7 +290,9 @@ function build(client: Redis, k: RedisKeys, o: Checked): FeatureStore {
 export async function openRedisFeatureStore(opts: RedisFeatureStoreOptions): Promise<FeatureStore> {
   const o = checkOptions(opts);
   const logger = o.logger;
-  const client = new Redis(o.url, {
+  const connectionName = `meridian-features-${o.tenant}`;
+  const cluster = isClusterUrl(o.url) ? createClusterClient(parseClusterUrl(o.url), { ...o, connectionName }) : undefined;
+  const client = cluster ?? new Redis(o.url, {
     lazyConnect: true,
     // Fail fast during an outage instead of queueing: the caller retries (the bus redelivers).
     enableOfflineQueue: false,
@@ -337,7 +301,7 @@ export async function openRedisFeatureStore(opts: RedisFeatureStoreOptions): Pro
     connectTimeout: o.connectTimeoutMs,
     commandTimeout: o.commandTimeoutMs,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 16), o.maxReconnectDelayMs),
-    connectionName: `meridian-features-${o.tenant}`,
+    connectionName,
   });
   client.defineCommand('meridianFeatureUser', { lua: READ_USER_SCRIPT, numberOfKeys: 3, readOnly: true });
   // One warning per outage, not one per reconnection attempt.
@@ -359,6 +323,9 @@ export async function openRedisFeatureStore(opts: RedisFeatureStoreOptions): Pro
     throw unavailable('featurestore_unavailable', `cannot reach redis at ${redact(o.url)}: ${e instanceof Error ? e.message : String(e)}`, e);
   }
   down = false;
-  logger.info('redis feature store connected', { url: redact(o.url), tenant: o.tenant, keyPrefix: o.keyPrefix });
-  return build(client, redisKeys(o.keyPrefix, o.tenant), o);
+  logger.info('redis feature store connected', { url: redact(o.url), tenant: o.tenant, keyPrefix: o.keyPrefix, cluster: cluster !== undefined });
+  const k = redisKeys(o.keyPrefix, o.tenant);
+  const lim: EncodeLimits = { appliedIdTtlSeconds: o.appliedIdTtlSeconds, sessionTtlSeconds: o.sessionTtlSeconds, trendingMax: o.trendingMax };
+  const writer = cluster !== undefined ? clusterWriter(cluster, k, lim) : standaloneWriter(client as Redis, k, lim);
+  return build(client, k, o, writer);
 }

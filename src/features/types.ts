@@ -92,6 +92,11 @@ export interface FeatureStore {
   apply(batch: readonly EventUpdates[]): Promise<boolean[]>;
   /** Whether this event id was already applied. */
   hasApplied(eventId: string): Promise<boolean>;
+  /**
+   * `hasApplied` of several ids in one call (one round trip where the store is remote), in order.
+   * Optional: callers fall back to `hasApplied` per id.
+   */
+  hasAppliedEach?(eventIds: readonly string[]): Promise<boolean[]>;
   getUser(user: string): Promise<UserState | undefined>;
   getItem(id: string): Promise<CatalogItem | undefined>;
   getItems(ids: readonly string[]): Promise<(CatalogItem | undefined)[]>;

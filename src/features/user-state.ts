@@ -25,6 +25,13 @@ export function cloneUserState(s: UserState, copyVector: (v: Float32Array) => Fl
   };
 }
 
+/** Keeps the newest `max` of a list that is oldest first; the usual case, one over, is a shift. */
+function dropOldest<T>(list: T[], max: number): void {
+  const over = list.length - max;
+  if (over === 1) list.shift();
+  else if (over > 1) list.splice(0, over);
+}
+
 /**
  * Applies one user update to `s` in place. The memory store and the online updater's per-batch view
  * of a shopper both go through here, so they cannot disagree. History entries are frozen: they
@@ -39,7 +46,7 @@ export function applyUserUpdate(s: UserState, u: UserUpdate): void {
       const entry = Object.freeze({ item: u.item, type: u.kind, ts: u.ts });
       if (at === s.recent.length) s.recent.push(entry);
       else s.recent.splice(at, 0, entry);
-      if (s.recent.length > u.max) s.recent.splice(0, s.recent.length - u.max);
+      dropOldest(s.recent, u.max);
       if (u.ts > s.lastTs) s.lastTs = u.ts;
       return;
     }
@@ -58,10 +65,13 @@ export function applyUserUpdate(s: UserState, u: UserUpdate): void {
       return;
     case 'user.purchase': {
       // A repeat purchase moves the item to the newest end instead of listing it twice.
-      const at = s.purchased.indexOf(u.item);
-      if (at >= 0) s.purchased.splice(at, 1);
-      s.purchased.push(u.item);
-      if (s.purchased.length > u.max) s.purchased.splice(0, s.purchased.length - u.max);
+      const list = s.purchased;
+      const at = list.indexOf(u.item);
+      if (at >= 0) {
+        for (let i = at + 1; i < list.length; i++) list[i - 1] = list[i] as string;
+        list[list.length - 1] = u.item;
+      } else list.push(u.item);
+      dropOldest(list, u.max);
       return;
     }
     case 'user.vector':

@@ -57,11 +57,13 @@ function pushPairs(out: Update[], rel: CoocRelation, item: string, partners: rea
   }
 }
 
+const NO_HISTORY: readonly RecentItem[] = Object.freeze([]);
+
 const inBasket = (r: RecentItem): boolean => r.type === 'purchase' || r.type === 'add_to_cart';
 
 function itemWrites(out: Update[], e: Exclude<ShopperEvent, { type: 'search' }>, user: string, ctx: WriteContext): void {
   const c = ctx.config;
-  const recent = ctx.user?.recent ?? [];
+  const recent = ctx.user?.recent ?? NO_HISTORY;
   const item = e.item_id;
   if (e.type === 'remove_from_cart') {
     out.push({ op: 'user.remove', user, item });

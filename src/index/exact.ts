@@ -84,13 +84,15 @@ export function createExactVectorIndex({ dim }: ExactVectorIndexOptions): Vector
     },
     has: (id) => items.has(id),
     vector: (id) => items.get(id)?.vector,
-    search(market, query, k, exclude): Scored[] {
+    search(market, query, k, exclude, options): Scored[] {
       const m = members.get(market);
       if (m === undefined || m.ids.length === 0 || !(k >= 1)) return [];
       checkVector('query', query, dim);
       top.reset(Math.min(Math.floor(k), m.ids.length));
+      const excluded = options?.excluded;
       for (let i = 0; i < m.ids.length; i++) {
-        if (exclude !== undefined && exclude(m.ids[i] as string)) continue;
+        const id = m.ids[i] as string;
+        if ((exclude !== undefined && exclude(id)) || (excluded !== undefined && excluded.has(id))) continue;
         top.push(dot(query, m.vectors[i] as Float32Array), i);
       }
       return top.drain((slot) => m.ids[slot] as string);

@@ -3,7 +3,7 @@ import type { HierarchicalNSW } from 'hnswlib-node';
 import { normalizedCopy, silentLogger } from '../core/index.ts';
 import type { Instrumentation, Logger, Scored } from '../core/index.ts';
 import { checkInt, checkVector } from './checks.ts';
-import type { VectorIndex } from './types.ts';
+import type { VectorIndex, VectorSearchOptions } from './types.ts';
 
 export interface HnswVectorIndexOptions {
   dim: number;
@@ -14,6 +14,7 @@ export interface HnswVectorIndexOptions {
   /**
    * The candidate list of a search; hnswlib uses max(efSearch, fetched). 200 keeps recall@10 above
    * 0.95 on 10k isotropic 64-d vectors (64 gives ~0.82 there); structured embeddings need less.
+   * A query may ask for its own (`options.ef`).
    */
   efSearch?: number;
   /** Seed of the level generator, so a graph built from the same upserts is the same graph. */
@@ -36,6 +37,8 @@ interface MarketGraph {
   readonly ids: (string | undefined)[];
   readonly labels: Map<string, number>;
   readonly free: number[];
+  /** The ef hnswlib searches with now (set per query when a query asks for its own). */
+  ef: number;
 }
 
 interface Item {
@@ -83,7 +86,7 @@ export function createHnswVectorIndex({
       const index = new hnsw.HierarchicalNSW('ip', dim);
       index.initIndex({ maxElements: initialCapacity, m: M, efConstruction, randomSeed: seed, allowReplaceDeleted: false });
       index.setEf(efSearch);
-      g = { hnsw: index, capacity: initialCapacity, next: 0, live: 0, ids: [], labels: new Map(), free: [] };
+      g = { hnsw: index, capacity: initialCapacity, next: 0, live: 0, ids: [], labels: new Map(), free: [], ef: efSearch };
       graphs.set(market, g);
     }
     return g;
@@ -120,23 +123,54 @@ export function createHnswVectorIndex({
     g.live--;
   };
 
-  const search = (market: string, query: Float32Array, k: number, exclude?: (id: string) => boolean): Scored[] => {
+  /** Labels of one search's excluded ids, marked in `skipped` (reused, cleared after the search). */
+  const marked: number[] = [];
+  let skipped = new Uint8Array(initialCapacity);
+
+  /** Marks the excluded ids live in the graph: exactly how many more a search must fetch. */
+  const mark = (g: MarketGraph, exclude: ReadonlySet<string>): number => {
+    if (skipped.length < g.capacity) skipped = new Uint8Array(g.capacity);
+    for (const id of exclude) {
+      const label = g.labels.get(id);
+      if (label === undefined || skipped[label] === 1) continue;
+      skipped[label] = 1;
+      marked.push(label);
+    }
+    return marked.length;
+  };
+
+  const search = (market: string, query: Float32Array, k: number, exclude?: (id: string) => boolean, options?: VectorSearchOptions): Scored[] => {
     const g = graphs.get(market);
     if (g === undefined || g.live === 0 || !(k >= 1)) return [];
     checkVector('query', query, dim);
-    const want = Math.min(Math.floor(k), g.live);
-    const point = toPlain(query);
-    let fetch = exclude === undefined ? want : Math.min(g.live, want + Math.max(want, MIN_MARGIN));
-    for (;;) {
-      const { neighbors, distances } = g.hnsw.searchKnn(point, fetch);
-      const out: Scored[] = [];
-      for (let i = 0; i < neighbors.length && out.length < want; i++) {
-        const id = g.ids[neighbors[i] as number];
-        if (id === undefined || (exclude !== undefined && exclude(id))) continue;
-        out.push({ id, score: 1 - (distances[i] as number) }); // ip distance is 1 - dot
+    const ef = options?.ef === undefined ? efSearch : checkInt('ef', options.ef, 1);
+    if (g.ef !== ef) {
+      g.hnsw.setEf(ef);
+      g.ef = ef;
+    }
+    const inGraph = options?.excluded === undefined ? 0 : mark(g, options.excluded);
+    try {
+      const want = Math.min(Math.floor(k), g.live - inGraph);
+      if (want <= 0) return [];
+      let fetch = Math.min(g.live, want + inGraph + (exclude === undefined ? 0 : Math.max(want, MIN_MARGIN)));
+      const point = toPlain(query);
+      for (;;) {
+        const { neighbors, distances } = g.hnsw.searchKnn(point, fetch);
+        const out: Scored[] = [];
+        for (let i = 0; i < neighbors.length && out.length < want; i++) {
+          const label = neighbors[i] as number;
+          const id = g.ids[label];
+          if (id === undefined || skipped[label] === 1 || (exclude !== undefined && exclude(id))) continue;
+          out.push({ id, score: 1 - (distances[i] as number) }); // ip distance is 1 - dot
+        }
+        // Fewer than asked only when the graph returned fewer than `fetch` (or the callback dropped
+        // more than the margin): ask again for more.
+        if (out.length === want || fetch >= g.live) return out;
+        fetch = Math.min(g.live, fetch * 2);
       }
-      if (out.length === want || fetch >= g.live) return out;
-      fetch = Math.min(g.live, fetch * 2);
+    } finally {
+      for (const label of marked) skipped[label] = 0;
+      marked.length = 0;
     }
   };
 
@@ -166,10 +200,10 @@ export function createHnswVectorIndex({
     has: (id) => items.has(id),
     /** The stored unit vector itself (not a copy): callers must not write to it. */
     vector: (id) => items.get(id)?.vector,
-    search(market, query, k, exclude) {
-      if (instrumentation === undefined) return search(market, query, k, exclude);
+    search(market, query, k, exclude, options) {
+      if (instrumentation === undefined) return search(market, query, k, exclude, options);
       const t0 = performance.now();
-      const out = search(market, query, k, exclude);
+      const out = search(market, query, k, exclude, options);
       instrumentation.emit('index.search', { kind: 'vector', ms: performance.now() - t0 });
       return out;
     },

@@ -1,5 +1,18 @@
 import type { Scored } from '../core/index.ts';
 
+export interface VectorSearchOptions {
+  /**
+   * Size of the candidate list of an approximate index for this query (HNSW's ef; at least `k`
+   * plus the over-fetch). Absent, the index's own setting. Exact indexes ignore it.
+   */
+  ef?: number;
+  /**
+   * Ids to leave out, as a set: the index then over-fetches by exactly as many of them as it holds
+   * in the market, where an `exclude` callback needs a margin. Both may be given.
+   */
+  excluded?: ReadonlySet<string>;
+}
+
 /**
  * Port: the vector index of item embeddings (inner product on unit vectors). Items are searchable
  * per market without a filter callback; deletes are immediate.
@@ -13,9 +26,10 @@ export interface VectorIndex {
   vector(id: string): Float32Array | undefined;
   /**
    * The `k` items of `market` with the highest inner product with `query`, best first, skipping
-   * ids for which `exclude` returns true (the index over-fetches to still return `k`).
+   * ids for which `exclude` returns true and those in `options.excluded` (the index over-fetches
+   * to still return `k`).
    */
-  search(market: string, query: Float32Array, k: number, exclude?: (id: string) => boolean): Scored[];
+  search(market: string, query: Float32Array, k: number, exclude?: (id: string) => boolean, options?: VectorSearchOptions): Scored[];
   size(market?: string): number;
   markets(): string[];
 }

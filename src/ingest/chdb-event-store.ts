@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Session } from 'chdb';
 import { MeridianError, unavailable, type Instrumentation, type Logger } from '../core/index.ts';
 import type { EventStore } from './ports.ts';
-import { CREATE_EVENTS_TABLE, INSERT_EVENTS, eventRow } from './clickhouse-sql.ts';
+import { CREATE_EVENTS_TABLE, INSERT_EVENTS, eventRow, replaceEventsEngine } from './clickhouse-sql.ts';
 import { sqlEventStore } from './sql-event-store.ts';
 import { createInsertBuffer } from './insert-buffer.ts';
 
@@ -21,15 +21,23 @@ export interface ChdbEventStoreOptions {
   pageSize?: number;
 }
 
-/** Opens the chDB data directory and makes sure the events table exists. */
-async function openSession(path: string): Promise<Session> {
+/**
+ * Opens the chDB data directory and makes sure the events table exists, as a ReplacingMergeTree
+ * (a table of an earlier version is migrated, rows included).
+ */
+async function openSession(path: string, logger: Logger): Promise<Session> {
   let session: Session | undefined;
   try {
     const { Session } = await import('chdb');
     mkdirSync(path, { recursive: true });
-    session = new Session(path);
-    await session.queryAsync(CREATE_EVENTS_TABLE);
-    return session;
+    const s = (session = new Session(path));
+    await s.queryAsync(CREATE_EVENTS_TABLE);
+    const sql = {
+      command: async (q: string): Promise<void> => void (await s.queryAsync(q)),
+      query: async (q: string): Promise<string> => (await s.queryAsync(q, { format: 'TabSeparated' })).text(),
+    };
+    if (await replaceEventsEngine(sql, { table: 'events' })) logger.info('chdb event store: events table migrated to ReplacingMergeTree', { path });
+    return s;
   } catch (e) {
     session?.close();
     throw unavailable('eventstore_unavailable', `chdb event store: cannot open ${path}: ${(e as Error).message}`, e);
@@ -71,7 +79,7 @@ export async function createChdbEventStore({
     flushIntervalMs,
     maxPending,
   });
-  const session = await openSession(path);
+  const session = await openSession(path, logger);
   const query = (sql: string, format: string): Promise<string> => run(async () => (await session.queryAsync(sql, { format })).text());
   return sqlEventStore({
     kind: 'chdb',

@@ -50,8 +50,9 @@ export async function* scanEventPages(query: QueryText, range: EventRange, pageS
       const where = [...conditions, `day >= ${sqlString(first)}`];
       if (last !== undefined) where.push(`day <= ${sqlString(last)}`);
       if (cursor !== undefined) where.push(`(ts, id) > (${sqlInt(cursor.ts)}, ${sqlString(cursor.id)})`);
-      // `body` is single-line JSON, so TSVRaw gives one event per line, unescaped.
-      const text = await query(`SELECT body FROM ${table} ${whereClause(where)} ORDER BY ts, id LIMIT ${sqlInt(pageSize)}`, 'TSVRaw');
+      // `body` is single-line JSON, so TSVRaw gives one event per line, unescaped. FINAL: an event
+      // appended twice is read once (the day counts above may count it twice: they only size windows).
+      const text = await query(`SELECT body FROM ${table} FINAL ${whereClause(where)} ORDER BY ts, id LIMIT ${sqlInt(pageSize)}`, 'TSVRaw');
       let n = 0;
       for (const line of text.split('\n')) {
         if (line === '') continue;

@@ -1,5 +1,5 @@
 import { MeridianError, type Logger } from '../core/index.ts';
-import { sqlInt, sqlString } from './clickhouse-sql.ts';
+import { EVENTS_ENGINE, replaceEventsEngine, sqlInt, sqlString, type SqlSession } from './clickhouse-sql.ts';
 import type { ClickHouseTransport } from './clickhouse-server-transport.ts';
 
 /** What the server supports, detected at start; SQL that differs by version reads only this. */
@@ -72,8 +72,9 @@ export async function detectServer(t: ClickHouseTransport): Promise<ServerInfo> 
 /**
  * The events table: one row per event with the columns queries filter on and the event as JSON in
  * `body`. Partitioned by day (so time ranges read only their days), ordered by (tenant, shopper,
- * ts, id) (so one shopper's history is one contiguous read). `ts` is Int64 ms and `day` a Date:
- * DateTime64 needs 20.1+. The DEFAULT uses only functions 18.x has.
+ * ts, id) (so one shopper's history is one contiguous read), a ReplacingMergeTree (an event appended
+ * twice is stored once, see EVENTS_ENGINE). `ts` is Int64 ms and `day` a Date: DateTime64 needs
+ * 20.1+. The DEFAULT uses only functions 18.x has.
  */
 export function createEventsTableSql(name: string, server: ServerInfo): string {
   const low = server.lowCardinality ? 'LowCardinality(String)' : 'String';
@@ -87,7 +88,7 @@ export function createEventsTableSql(name: string, server: ServerInfo): string {
   ts Int64,
   day Date DEFAULT toDate(toUInt16(intDiv(least(ts, toInt64(${MAX_DAY_TS})), 86400000))),
   body String
-) ENGINE = MergeTree PARTITION BY day ORDER BY (tenant, shopper, ts, id)`;
+) ENGINE = ${EVENTS_ENGINE}`;
 }
 
 export interface Migration {
@@ -95,7 +96,19 @@ export interface Migration {
   name: string;
   /** Idempotent statements (two processes may start at once), or undefined while the server cannot run them. */
   statements(table: EventsTable, server: ServerInfo): string[] | undefined;
+  /** Steps that need the server's answers, run after the statements; idempotent too. */
+  run?(t: ClickHouseTransport, table: EventsTable, server: ServerInfo): Promise<void>;
 }
+
+/** The transport as the SQL session the shared schema steps take. */
+function sqlSession(t: ClickHouseTransport): SqlSession {
+  return {
+    command: async (sql) => void (await t.run('command', sql)),
+    query: (sql) => t.run('query', `${sql} FORMAT TabSeparated`),
+  };
+}
+
+const DEDUPLICATION_WINDOW = 'non_replicated_deduplication_window = 1000';
 
 /**
  * Migrations of the events table, in order. A missing table is created at every start (version 1,
@@ -113,8 +126,18 @@ export const EVENTS_MIGRATIONS: readonly Migration[] = [
     name: 'deduplicate a retried insert of the same block (non_replicated_deduplication_window)',
     statements: (t, s) =>
       s.mergeTreeSettings.has('non_replicated_deduplication_window')
-        ? [`ALTER TABLE ${t.name} MODIFY SETTING non_replicated_deduplication_window = 1000`]
+        ? [`ALTER TABLE ${t.name} MODIFY SETTING ${DEDUPLICATION_WINDOW}`]
         : undefined,
+  },
+  {
+    version: 3,
+    name: 'keep an event appended twice once (ReplacingMergeTree; tables of versions 1 and 2 are copied over)',
+    statements: () => [],
+    async run(t, table, server) {
+      // Version 2 set the window on the old table; the new one gets it where the server has it.
+      const settings = server.mergeTreeSettings.has('non_replicated_deduplication_window') ? DEDUPLICATION_WINDOW : '';
+      await replaceEventsEngine(sqlSession(t), { database: table.database, table: table.table }, settings);
+    },
   },
 ];
 
@@ -192,6 +215,7 @@ export async function migrateEventsSchema(
       continue;
     }
     for (const sql of statements) await t.run('command', sql);
+    await m.run?.(t, table, server);
     await t.run('command', `INSERT INTO ${versions} (target, version, name) VALUES (${sqlString(table.table)}, ${sqlInt(m.version)}, ${sqlString(m.name)})`);
     applied.push(m.version);
     logger.info('clickhouse: schema migrated', { table: table.name, version: m.version, migration: m.name });

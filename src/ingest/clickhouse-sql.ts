@@ -6,6 +6,14 @@ import { storedItem, storedShopper } from './event-range.ts';
 const MAX_DAY_TS = 65_535 * 86_400_000 - 1;
 
 /**
+ * The engine of the events table, on every ClickHouse. The event bus delivers at least once, so an
+ * event may be appended again (a worker killed before it committed re-applies its batch): a
+ * ReplacingMergeTree keeps one row per sorting key, and an event appended twice has the same key
+ * (tenant, shopper, ts, id), so merges keep it once and reads with FINAL see it once before they do.
+ */
+export const EVENTS_ENGINE = 'ReplacingMergeTree PARTITION BY day ORDER BY (tenant, shopper, ts, id)';
+
+/**
  * The event log table. One row per event with the columns queries filter on, and the event
  * itself as JSON in `body`. `day` is derived from `ts` in UTC (clamped to the Date range, so it
  * never decreases as `ts` grows: scans page by day).
@@ -20,7 +28,7 @@ export const CREATE_EVENTS_TABLE = `CREATE TABLE IF NOT EXISTS events (
   ts Int64,
   day Date DEFAULT toDate(fromUnixTimestamp64Milli(least(ts, ${MAX_DAY_TS}), 'UTC')),
   body String
-) ENGINE = MergeTree PARTITION BY day ORDER BY (tenant, shopper, ts, id)`;
+) ENGINE = ${EVENTS_ENGINE}`;
 
 /**
  * Replays of unsorted logs can span many days in one batch: allow it rather than fail the batch
@@ -87,4 +95,57 @@ function rowOf(e: MeridianEvent): Record<string, unknown> {
     ts: e.ts,
     body: JSON.stringify(e),
   };
+}
+
+/** A connection that runs SQL, for the schema steps both ClickHouse adapters share. */
+export interface SqlSession {
+  /** Runs a statement that returns nothing. */
+  command(sql: string): Promise<void>;
+  /** Runs a query and returns its rows as TabSeparated text (the query has no FORMAT clause). */
+  query(sql: string): Promise<string>;
+}
+
+/** An events table by name; `database` undefined: the session's current database. */
+export interface TableName {
+  database?: string;
+  table: string;
+}
+
+const qualified = (t: TableName, table = t.table): string => (t.database === undefined ? table : `${t.database}.${table}`);
+
+/**
+ * Makes an events table of an earlier version (a plain MergeTree, which keeps an event appended
+ * twice as two rows) a ReplacingMergeTree, rows included: a copy under the new engine, then one
+ * RENAME swaps the two. Rows inserted into the old table while it was copied are copied again after
+ * the swap (the new engine drops the repeats), then the old table is dropped; a migration cut short
+ * anywhere is finished by the next start. Idempotent; returns whether it changed anything. Of two
+ * processes migrating at once, one may fail (its RENAME finds the tables swapped) and finishes at
+ * its next start; rows are dropped only by the one that copied them.
+ * `settings` are MergeTree settings of the new table (`name = value, …`).
+ */
+export async function replaceEventsEngine(s: SqlSession, t: TableName, settings = ''): Promise<boolean> {
+  const name = qualified(t);
+  const copy = qualified(t, `${t.table}__replacing`);
+  const old = qualified(t, `${t.table}__merge_tree`);
+  const engines = async (): Promise<Map<string, string>> => {
+    const db = t.database === undefined ? 'currentDatabase()' : sqlString(t.database);
+    const names = [t.table, `${t.table}__merge_tree`].map(sqlString).join(', ');
+    const rows = await s.query(`SELECT name, engine FROM system.tables WHERE database = ${db} AND name IN (${names})`);
+    return new Map(rows.split('\n').filter((l) => l !== '').map((l) => l.split('\t') as [string, string]));
+  };
+  const count = async (table: string): Promise<number> => Number((await s.query(`SELECT count() FROM ${table}`)).trim());
+  let found = await engines();
+  let copied: number | undefined;
+  if (found.get(t.table) === 'MergeTree') {
+    await s.command(`CREATE TABLE IF NOT EXISTS ${copy} AS ${name} ENGINE = ${EVENTS_ENGINE}${settings === '' ? '' : ` SETTINGS ${settings}`}`);
+    copied = await count(name);
+    await s.command(`INSERT INTO ${copy} SELECT * FROM ${name}`);
+    await s.command(`RENAME TABLE ${name} TO ${old}, ${copy} TO ${name}`);
+    found = await engines();
+  }
+  if (!found.has(`${t.table}__merge_tree`)) return copied !== undefined;
+  // A plain MergeTree only grows: an unchanged count means nothing arrived during the copy.
+  if (copied === undefined || (await count(old)) !== copied) await s.command(`INSERT INTO ${name} SELECT * FROM ${old}`);
+  await s.command(`DROP TABLE ${old}`);
+  return true;
 }

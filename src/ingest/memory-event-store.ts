@@ -3,25 +3,17 @@ import type { MeridianEvent } from './events.ts';
 import type { EventRange, EventStore } from './ports.ts';
 import { checkRange, compareEvents, inRange } from './event-range.ts';
 
-/** The rows of a memory event store, kept in scan order; stores made on the same table share it. */
+/** The rows of a memory event store; stores made on the same table share it. */
 export interface MemoryEventTable {
+  /** In arrival order; in scan order (ties in arrival order) whenever `sorted`. */
   rows: MeridianEvent[];
+  sorted: boolean;
+  /** The ids stored, per tenant: an event is kept once. */
+  ids: Map<string, Set<string>>;
 }
 
 export function createMemoryEventTable(): MemoryEventTable {
-  return { rows: [] };
-}
-
-/** Index of the first row that sorts after `e` (rows are sorted; ties keep arrival order). */
-function upperBound(rows: readonly MeridianEvent[], e: MeridianEvent): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareEvents(rows[mid] as MeridianEvent, e) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return { rows: [], sorted: true, ids: new Map() };
 }
 
 /** First row with ts >= from. */
@@ -38,25 +30,34 @@ function lowerBoundTs(rows: readonly MeridianEvent[], from: number): number {
 
 /**
  * An event store in memory, for tests and `memory:` configs; not for production (unbounded,
- * lost on exit). Appends are visible at once, so `flush` has nothing to do. Like ClickHouse, it
- * keeps duplicates: idempotency is the online updater's job.
+ * lost on exit). Appends are visible at once, so `flush` has nothing to do. Like the ClickHouse
+ * stores, it keeps an event appended again (same tenant and id: a redelivery) once.
  */
 export function createMemoryEventStore({
   table = createMemoryEventTable(),
   logger,
 }: { table?: MemoryEventTable; logger?: Logger } = {}): EventStore {
   logger?.warn('memory event store: events are kept in memory only, not for production');
-  const rows = table.rows;
+  const { rows, ids } = table;
 
+  // Appends are O(1): events of several partitions arrive out of order, and placing each in order
+  // would move the rows after it. The next read sorts (a stable sort: ties keep arrival order).
   const insert = (e: MeridianEvent): void => {
+    let seen = ids.get(e.tenant);
+    if (seen === undefined) ids.set(e.tenant, (seen = new Set()));
+    else if (seen.has(e.id)) return;
+    seen.add(e.id);
     const last = rows[rows.length - 1];
-    // Events mostly arrive in time order: appending is the common case.
-    if (last === undefined || compareEvents(last, e) <= 0) rows.push(e);
-    else rows.splice(upperBound(rows, e), 0, e);
+    if (table.sorted && last !== undefined && compareEvents(last, e) > 0) table.sorted = false;
+    rows.push(e);
   };
 
   function* matching(range: EventRange): Generator<MeridianEvent> {
     checkRange(range);
+    if (!table.sorted) {
+      rows.sort(compareEvents);
+      table.sorted = true;
+    }
     const start = range.from === undefined ? 0 : lowerBoundTs(rows, range.from);
     for (let i = start; i < rows.length; i++) {
       const e = rows[i] as MeridianEvent;

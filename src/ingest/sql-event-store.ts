@@ -7,8 +7,9 @@ import type { InsertBuffer } from './insert-buffer.ts';
 
 /**
  * The EventStore both ClickHouse adapters share (embedded chDB and the server): batched appends
- * through an insert buffer, keyset scans and counts in SQL. Each adapter brings its own way to run
- * a query, to ping and to release its connection.
+ * through an insert buffer, keyset scans and counts in SQL. Reads are FINAL: an event appended twice
+ * is one row of the ReplacingMergeTree only once a merge saw both (see EVENTS_ENGINE). Each adapter
+ * brings its own way to run a query, to ping and to release its connection.
  */
 export function sqlEventStore(o: {
   kind: string;
@@ -35,7 +36,7 @@ export function sqlEventStore(o: {
     async count(range = {}) {
       checkOpen();
       checkRange(range);
-      return Number((await o.query(`SELECT count() FROM ${o.table} ${whereClause(rangeConditions(range))}`, 'TSVRaw')).trim());
+      return Number((await o.query(`SELECT count() FROM ${o.table} FINAL ${whereClause(rangeConditions(range))}`, 'TSVRaw')).trim());
     },
     async ping() {
       return !closed && (await o.ping());

@@ -6,7 +6,9 @@ import { openMemoryFeatureStore, openRedisFeatureStore, type FeatureStore } from
 /**
  * Opens one tenant's feature store from the configured URL. `memory:<dir>` snapshots each tenant to
  * `<dir>/<tenant>.snapshot.json`; `memory:` keeps nothing across restarts. `redis://…` and
- * `rediss://…` (TLS) keep every tenant in that Redis under `meridian:<tenant>:`.
+ * `rediss://…` (TLS) keep every tenant in that Redis under `meridian:<tenant>:`;
+ * `redis+cluster://host:port[,host:port…][/?prefix=…]` (or `rediss+cluster://`) in a Redis Cluster,
+ * under `<prefix>:<tenant>:` (see src/features/redis-store.ts for what a cluster guarantees).
  */
 export async function openFeatureStore(
   url: string,
@@ -20,10 +22,10 @@ export async function openFeatureStore(
       ...(dir === '' ? {} : { snapshotPath: join(dir, `${tenant}.snapshot.json`) }),
     });
   }
-  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+  if (/^rediss?(\+cluster)?:\/\//.test(url)) {
     return openRedisFeatureStore({ url, tenant, logger: deps.logger, instrumentation: deps.instrumentation });
   }
-  throw new MeridianError('config_invalid', `featureStore: no adapter for "${url}" (use memory: or redis://)`);
+  throw new MeridianError('config_invalid', `featureStore: no adapter for "${url}" (use memory:, redis:// or redis+cluster://)`);
 }
 
 export type AdapterConfig = Pick<Config, 'featureStore'>;

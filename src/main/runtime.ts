@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
 import { createInstrumentation, type Instrumentation, type Logger } from '../core/index.ts';
 import type { Config } from '../config/index.ts';
-import { createEngine, type Engine } from '../engine/index.ts';
+import { RECOMMEND_EF, createEngine, type Engine } from '../engine/index.ts';
 import { catalogItem } from '../features/index.ts';
 import { createBm25Index, createExactVectorIndex, createHnswVectorIndex, type LexicalIndex, type VectorIndex } from '../index/index.ts';
 import {
@@ -20,8 +20,10 @@ import {
   createDecayMixEncoder,
   createHashedContentEncoder,
   createOnlineUpdater,
+  createOnlineSequence,
   createTenants,
   indexItem,
+  restoreSequence,
   type ContentEncoder,
   type Tenants,
   type UserEncoder,
@@ -74,12 +76,14 @@ function noLexicalIndex(): LexicalIndex {
 /**
  * The tenants of a process, on the configured feature store, with the encoders they index with.
  * `searchable: false` (the worker) keeps item vectors only for the user encoder: an exact index,
- * cheap to fill, and no lexical index.
+ * cheap to fill, no lexical index and no sequence model. A searchable tenant's sequence model is
+ * rebuilt from `events` (the event store) when the tenant is created, so a restart serves what the
+ * process served before it.
  */
 export function openTenants(
   config: Readonly<Config>,
   deps: { logger: Logger; instrumentation: Instrumentation },
-  { searchable = true }: { searchable?: boolean } = {},
+  { searchable = true, events }: { searchable?: boolean; events?: EventStore } = {},
 ): { tenants: Tenants; content: ContentEncoder; encoder: UserEncoder; models: ModelSwitcher } {
   const { logger, instrumentation } = deps;
   const dim = config.index.dim;
@@ -94,34 +98,41 @@ export function openTenants(
     logger: logger.child('models'),
   });
   const { content, encoder } = models;
+  const makeSequence = async (tenant: string) =>
+    events === undefined ? createOnlineSequence() : restoreSequence(events.scan({ tenant }));
   const tenants = createTenants({
     makeStore: (tenant) => openFeatureStore(config.featureStore, tenant, { logger: logger.child('features'), instrumentation }),
     makeVectors,
     makeLexical: () => (searchable ? createBm25Index() : noLexicalIndex()),
     content,
+    ...(searchable ? { makeSequence } : {}),
     logger: logger.child('tenants'),
   });
   return { tenants, content, encoder, models };
 }
 
+/** The shopper events a serving replica's sequence model follows (those that extend a sequence). */
+const SEQUENCE_TYPES = ['view', 'click', 'add_to_cart', 'purchase'] as const;
+
 /**
- * A serving replica's follower of the catalog: applies item upserts and deletes to the tenant's own
- * vector and lexical indexes. The worker applies every event to the shared feature store; a tenant
- * rebuilds its indexes from that store when it is created, so together they miss nothing.
+ * A serving replica's follower of the topic: applies item upserts and deletes to the tenant's own
+ * vector and lexical indexes, and shopper interactions to its sequence model. The worker applies
+ * every event to the shared feature store and the event store; a tenant rebuilds its indexes from
+ * that store and its sequence model from the event store when it is created, so together they miss
+ * nothing, and `follow` skips what the rebuild already had.
  */
 export function catalogFollower({ tenants, content, instrumentation }: { tenants: Tenants; content: ContentEncoder; instrumentation: Instrumentation }): BusHandler {
   return async (records) => {
     for (const { event: e } of records) {
-      if (e.type !== 'item_upsert' && e.type !== 'item_delete') continue;
       const ctx = await tenants.get(e.tenant);
       if (e.type === 'item_upsert') {
         indexItem(ctx, catalogItem(e), content.encode(e));
         instrumentation.emit('index.upsert', { kind: 'vector' });
         instrumentation.emit('index.upsert', { kind: 'lexical' });
-      } else {
+      } else if (e.type === 'item_delete') {
         ctx.vectors.remove(e.item_id);
         ctx.lexical.remove(e.item_id);
-      }
+      } else ctx.sequence?.follow(e);
     }
   };
 }
@@ -147,10 +158,10 @@ export async function createRuntime(
   const bus = await openEventBus(config.bus, { logger: logger.child('bus'), instrumentation });
   const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation });
   const deadLetters = await openDeadLetterSink(config.deadLetters, { logger: logger.child('deadletters'), instrumentation });
-  const { tenants, content, encoder, models } = openTenants(config, { logger, instrumentation });
+  const { tenants, content, encoder, models } = openTenants(config, { logger, instrumentation }, { events: eventStore });
   createMetrics({ registry, instrumentation, gauges: gaugeSources(tenants, models) });
   // HNSW recall against exact search, sampled once a minute on a few queries (a gauge for the index panel).
-  const recall = createRecallSampler({ sources: () => tenants.list(), instrumentation, logger: logger.child('recall') });
+  const recall = createRecallSampler({ sources: () => tenants.list(), ef: RECOMMEND_EF, instrumentation, logger: logger.child('recall') });
   recall.start();
   const unfollow = deps.followModels === false ? () => undefined : models.follow();
   if (isKafkaBus(bus)) {
@@ -161,7 +172,7 @@ export async function createRuntime(
     const group = `meridian-serve-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     await bus.subscribe(group, catalogFollower({ tenants, content, instrumentation }), {
       startFrom: { group: deps.workerGroup ?? WORKER_GROUP },
-      types: ['item_upsert', 'item_delete'],
+      types: ['item_upsert', 'item_delete', ...SEQUENCE_TYPES],
       ephemeral: true,
     });
   } else {

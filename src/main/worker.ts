@@ -96,8 +96,9 @@ export async function runWorker(config: Readonly<Config>, logger: Logger, option
     const url = await app.listen({ host, port });
     const updater = createOnlineUpdater({ tenants, encoder, content, eventStore, instrumentation, logger: logger.child('online') });
     // Offsets are committed when this handler resolves, so the event store's buffer is flushed first:
-    // otherwise a killed worker loses the buffered events for good (redelivered, they are duplicates
-    // to the feature store and are never appended again).
+    // a committed event is in both stores. A worker killed before that commit gets the batch again
+    // when it restarts; the updater appends it again, duplicates to the feature store included, and
+    // the event store keeps each event once, so both stores end up exact.
     await bus.subscribe(group, async (records) => {
       await updater.handler(records);
       await eventStore.flush();

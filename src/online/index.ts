@@ -1,3 +1,4 @@
 export * from './encoder.ts';
 export * from './tenants.ts';
 export * from './updater.ts';
+export * from './sequence.ts';

@@ -2,13 +2,16 @@ import { MeridianError, silentLogger, type Logger } from '../core/index.ts';
 import type { CatalogItem, FeatureStore } from '../features/index.ts';
 import type { LexicalDoc, LexicalIndex, VectorIndex } from '../index/index.ts';
 import type { ContentEncoder } from './encoder.ts';
+import type { OnlineSequenceModel } from './sequence.ts';
 
-/** Everything the engine keeps for one tenant: its feature store namespace and its indexes. */
+/** Everything the engine keeps for one tenant: its feature store namespace, its indexes and its sequence model. */
 export interface TenantContext {
   readonly tenant: string;
   readonly store: FeatureStore;
   readonly vectors: VectorIndex;
   readonly lexical: LexicalIndex;
+  /** The evaluated sequence model, fed per applied event (absent where nothing serves recommendations). */
+  readonly sequence?: OnlineSequenceModel | undefined;
 }
 
 /** Tenants are created on first use from the configured adapters. */
@@ -39,6 +42,8 @@ export interface TenantsOptions {
   makeVectors: (tenant: string) => VectorIndex;
   makeLexical: (tenant: string) => LexicalIndex;
   content: ContentEncoder;
+  /** The tenant's sequence model, rebuilt from its stored events; omitted: none. */
+  makeSequence?: (tenant: string) => Promise<OnlineSequenceModel>;
   logger?: Logger;
 }
 
@@ -47,7 +52,7 @@ export interface TenantsOptions {
  * the store's catalog, so a restored snapshot is searchable as soon as `get` resolves. Concurrent
  * first `get`s share one creation; a failed creation is forgotten so the next `get` tries again.
  */
-export function createTenants({ makeStore, makeVectors, makeLexical, content, logger = silentLogger }: TenantsOptions): Tenants {
+export function createTenants({ makeStore, makeVectors, makeLexical, content, makeSequence, logger = silentLogger }: TenantsOptions): Tenants {
   const creating = new Map<string, Promise<TenantContext>>();
   const ready = new Map<string, TenantContext>();
   let closed = false;
@@ -55,14 +60,15 @@ export function createTenants({ makeStore, makeVectors, makeLexical, content, lo
   async function create(tenant: string): Promise<TenantContext> {
     const store = await makeStore(tenant);
     try {
-      const ctx: TenantContext = { tenant, store, vectors: makeVectors(tenant), lexical: makeLexical(tenant) };
       const t0 = performance.now();
+      const sequence = await makeSequence?.(tenant);
+      const ctx: TenantContext = { tenant, store, vectors: makeVectors(tenant), lexical: makeLexical(tenant), sequence };
       let items = 0;
       for await (const item of store.allItems()) {
         indexItem(ctx, item, content.encode(item));
         items++;
       }
-      logger.info('tenant ready', { tenant, items, ms: Math.round(performance.now() - t0) });
+      logger.info('tenant ready', { tenant, items, ...(sequence === undefined ? {} : { sequence: sequence.size() }), ms: Math.round(performance.now() - t0) });
       ready.set(tenant, ctx);
       return ctx;
     } catch (e) {

@@ -65,18 +65,22 @@ export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
     throw badRequest('invalid_option', `content encoder dim ${content.dim} differs from user encoder dim ${encoder.dim}`, 'encoder');
   }
 
-  /** Drops events the store already has and repeats within the batch. */
-  async function freshOnly(ctx: TenantContext, sorted: readonly MeridianEvent[]): Promise<MeridianEvent[]> {
-    const known = await Promise.all(sorted.map((e) => ctx.store.hasApplied(e.id)));
+  /** The batch's events once each: the first of a repeated id (in event-time order) is the one applied. */
+  function firstOfEachId(sorted: readonly MeridianEvent[]): MeridianEvent[] {
     const seen = new Set<string>();
     const out: MeridianEvent[] = [];
-    for (let i = 0; i < sorted.length; i++) {
-      const e = sorted[i] as MeridianEvent;
-      if (known[i] === true || seen.has(e.id)) continue;
+    for (const e of sorted) {
+      if (seen.has(e.id)) continue;
       seen.add(e.id);
       out.push(e);
     }
     return out;
+  }
+
+  /** Whether the store has applied each event already: one call where the store checks a batch at once. */
+  function appliedBefore(ctx: TenantContext, events: readonly MeridianEvent[]): Promise<boolean[]> {
+    const ids = events.map((e) => e.id);
+    return ctx.store.hasAppliedEach !== undefined ? ctx.store.hasAppliedEach(ids) : Promise.all(ids.map((id) => ctx.store.hasApplied(id)));
   }
 
   /** Each shopper's state, read once for the batch. */
@@ -147,19 +151,27 @@ export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
   async function applyTenant(tenant: string, events: MeridianEvent[], applied: Set<string>): Promise<void> {
     const ctx = await tenants.get(tenant);
     events.sort(byTime);
-    const fresh = await freshOnly(ctx, events);
-    if (fresh.length === 0) return;
-    const batch = compute(ctx, fresh, await readShoppers(ctx, fresh));
-    const ok = await ctx.store.apply(batch.entries);
-    const done: MeridianEvent[] = [];
-    for (let i = 0; i < batch.events.length; i++) {
-      if (ok[i] !== true) continue;
-      const e = batch.events[i] as MeridianEvent;
-      done.push(e);
-      applied.add(e.id);
-      if (e.type === 'item_upsert' || e.type === 'item_delete') reindex(ctx, e, batch.vectors[i]);
+    const distinct = firstOfEachId(events);
+    // Both reads go out together: one round trip to a remote store.
+    const [known, shoppers] = await Promise.all([appliedBefore(ctx, distinct), readShoppers(ctx, distinct)]);
+    const fresh = distinct.filter((_, i) => known[i] !== true);
+    if (fresh.length > 0) {
+      const batch = compute(ctx, fresh, shoppers);
+      const ok = await ctx.store.apply(batch.entries);
+      for (let i = 0; i < batch.events.length; i++) {
+        if (ok[i] !== true) continue;
+        const e = batch.events[i] as MeridianEvent;
+        applied.add(e.id);
+        if (e.type === 'item_upsert' || e.type === 'item_delete') reindex(ctx, e, batch.vectors[i]);
+        // The sequence model takes the shopper's interactions in applied order (catalog events add nothing).
+        ctx.sequence?.observe(e);
+      }
     }
-    if (done.length > 0) await eventStore.append(done);
+    // Every event of the batch is in the feature store now, applied by this call or before it (a
+    // redelivery), and all of them go to the event store, which keeps an event once: so a batch
+    // delivered again after a worker died between the feature store and the event store's flush
+    // appends what never reached the event store.
+    await eventStore.append(distinct);
   }
 
   async function apply(events: readonly MeridianEvent[]): Promise<ApplyResult[]> {

@@ -1,4 +1,6 @@
 export * from './stats.ts';
+export type { CountTable } from './rows.ts';
 export * from './sparse.ts';
 export * from './components.ts';
+export * from './neighbours.ts';
 export * from './model.ts';

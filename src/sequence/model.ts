@@ -1,15 +1,6 @@
-import {
-  createNeighbourScratch,
-  scoreItemKnn,
-  scoreNeighbours,
-  scoreRepeat,
-  scoreTransitions,
-  type ItemKnnParams,
-  type NeighbourParams,
-  type RepeatParams,
-  type TransitionParams,
-} from './components.ts';
-import { createSparseScores, type SparseScores } from './sparse.ts';
+import { createItemMarks, scoreItemKnn, scoreRepeat, scoreTransitions, type ItemKnnParams, type RepeatParams, type TransitionParams } from './components.ts';
+import { createNeighbourScratch, scoreNeighbours, type NeighbourParams } from './neighbours.ts';
+import { addScaled, createSparseScores, type SparseScores } from './sparse.ts';
 import { createSequenceStats, type SequenceStats } from './stats.ts';
 
 export const COMPONENTS = ['knn', 'transitions', 'neighbours', 'repeat'] as const;
@@ -84,13 +75,16 @@ export function createSequenceModel({ numItems = 1024, params = DEFAULT_PARAMS, 
   validateParams(params);
   const st = stats ?? createSequenceStats({ numItems, maxGap: Math.max(3, params.transitions.maxGap) });
   const scratch = createNeighbourScratch();
+  const seen = createItemMarks();
   const part = createSparseScores(st.numItems());
+  // score()'s accumulator, reused (it resets in O(1)).
+  const dense = createSparseScores(st.numItems());
   let base: BaseScores | undefined;
   let baseVersion = -1;
 
   const component = (name: ComponentName, history: ArrayLike<number>, acc: SparseScores, skip = -1): void => {
     acc.reset();
-    if (name === 'knn') scoreItemKnn(st, history, acc, params.knn);
+    if (name === 'knn') scoreItemKnn(st, history, acc, params.knn, seen);
     else if (name === 'transitions') scoreTransitions(st, history, acc, params.transitions);
     else if (name === 'neighbours') scoreNeighbours(st, history, acc, params.neighbours, scratch, skip);
     else scoreRepeat(history, acc, params.repeat);
@@ -109,10 +103,7 @@ export function createSequenceModel({ numItems = 1024, params = DEFAULT_PARAMS, 
         component(name, history, part, skip);
         const m = part.max();
         if (m <= 0) continue;
-        for (let i = 0; i < part.size; i++) {
-          const id = part.id(i);
-          acc.add(id, (w * part.get(id)) / m);
-        }
+        addScaled(acc, part, w, m);
       }
     },
     base() {
@@ -135,7 +126,7 @@ export function createSequenceModel({ numItems = 1024, params = DEFAULT_PARAMS, 
       const res = out !== undefined && out.length === n + 1 ? out : new Float32Array(n + 1);
       for (let i = 1; i <= n; i++) res[i] = b.weight * (b.values[i] as number);
       res[0] = 0;
-      const acc = createSparseScores(n);
+      const acc = dense;
       model.blend(history, acc, skip);
       for (let i = 0; i < acc.size; i++) {
         const id = acc.id(i);

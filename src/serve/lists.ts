@@ -36,7 +36,10 @@ function toListQuery(qs: ListQueryString, tenantDefault: string): ListQuery {
   };
 }
 
-function exclusions(s: string): Exclusion[] {
+const BOTH: readonly Exclusion[] = Object.freeze(['seen', 'purchased']);
+
+function exclusions(s: string): readonly Exclusion[] {
+  if (s === 'seen,purchased') return BOTH; // the default, on nearly every request
   const out: Exclusion[] = [];
   for (const part of s.split(',')) {
     if ((part === 'seen' || part === 'purchased') && !out.includes(part)) out.push(part);

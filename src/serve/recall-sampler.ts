@@ -20,6 +20,11 @@ export interface RecallSamplerOptions {
   seed?: number;
   /** Largest catalog sampled: exact search scans every item of a market once per query. */
   maxItems?: number;
+  /**
+   * The HNSW ef to search with, as the serving path does (recommendations and similar items pass
+   * their own); absent, the index's own setting.
+   */
+  ef?: number;
 }
 
 export interface RecallSampler {
@@ -79,11 +84,14 @@ export function createRecallSampler({
   intervalMs = 60_000,
   seed = 1,
   maxItems = 200_000,
+  ef,
 }: RecallSamplerOptions): RecallSampler {
   check('k', k, 1);
   check('queries', queries, 1);
   check('intervalMs', intervalMs, 1);
   check('maxItems', maxItems, 1);
+  if (ef !== undefined) check('ef', ef, 1);
+  const searchOptions = ef === undefined ? undefined : { ef };
   const rng = createRng(seed);
   let timer: NodeJS.Timeout | undefined;
   let first: NodeJS.Timeout | undefined;
@@ -138,7 +146,7 @@ export function createRecallSampler({
       const id = m.ids[i] as string;
       const query = m.vectors[i] as Float32Array;
       const exact = exactTopK(m, query, k, id);
-      const found = new Set(m.source.vectors.search(m.market, query, k, (other) => other === id).map((s) => s.id));
+      const found = new Set(m.source.vectors.search(m.market, query, k, (other) => other === id, searchOptions).map((s) => s.id));
       let hits = 0;
       for (const e of exact) if (found.has(e)) hits++;
       sum += hits / exact.length;

@@ -117,6 +117,29 @@ export function eventStoreContract(name: string, make: () => Promise<EventStore>
       expect(await store.count({ tenant, from })).toBe(n - 5001);
     });
 
+    it('keeps an event appended again (same tenant and id) once, in scans and counts', async () => {
+      const tenant = uniquePrefix('st');
+      const other = uniquePrefix('st');
+      // More than a page (1000 in the adapters' tests), spread over two days, so pages cross copies.
+      const events = Array.from({ length: 1500 }, (_, i) => view(tenant, i, { user_id: `u${i % 3}`, ts: 1_700_000_000_000 + i * 100_000 }));
+      const first = await open();
+      await first.append(events.slice(0, 1000));
+      await first.append(events.slice(0, 10)); // repeated before the flush
+      await first.flush();
+      await first.append(events.slice(500)); // 500 repeated after a flush, 500 new
+      const sameId = (events[1] as MeridianEvent).id;
+      await first.append([view(other, 1, { id: sameId })]); // the same id in another tenant is another event
+      await first.close();
+      const second = await open(); // a restarted worker appends its redelivered batch again
+      await second.append(events.slice(1400));
+      await second.flush();
+      expect(await all(second, { tenant })).toEqual(events);
+      expect(await second.count({ tenant })).toBe(1500);
+      expect(await second.count({ tenant, user: 'u1' })).toBe(500);
+      expect(await second.count({ tenant, from: events[1450]?.ts })).toBe(50);
+      expect((await all(second, { tenant: other })).map((e) => e.id)).toEqual([sameId]);
+    });
+
     it('makes appends visible after flush, and close flushes what is pending', async () => {
       const tenant = uniquePrefix('st');
       const first = await open();

@@ -1,13 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, silentLogger } from '../../src/core/index.ts';
+import { createLogger, createRng, silentLogger } from '../../src/core/index.ts';
 import {
   createMemoryFeatureStore,
   openMemoryFeatureStore,
   type FeatureStore,
   type Update,
 } from '../../src/features/index.ts';
+import { createAppliedIds } from '../../src/features/memory-state.ts';
 import { catalogItem, featureStoreContract } from '../contracts/feature-store.contract.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -67,6 +68,55 @@ async function fill(store: FeatureStore): Promise<void> {
   await store.apply(batch);
 }
 
+/**
+ * A snapshot as the store wrote it before its internals were reworked for speed: the format and
+ * the order within it (history, neighbours in insertion order, trending in arrival order, applied
+ * ids oldest first) are what a restore relies on, so today's store must write the same bytes.
+ */
+const GOLDEN_SNAPSHOT = [
+  "{\"format\":\"meridian.feature-store.memory\",\"version\":1}",
+  "[\"u\",\"u:1\",{\"recent\":[{\"item\":\"c\",\"type\":\"view\",\"ts\":1750000000001},{\"item\":\"b\",\"type\":\"click\",\"ts\":1750000000002},{\"item\":\"d\",\"type\":\"view\",\"ts\":1750000000003}],\"purchased\":[\"b\",\"a\"],\"counts\":{\"view\":1},\"vector\":\"AAAAPwAAAMDCFgEA\",\"lastTs\":1750000000003}]",
+  "[\"s\",\"a\",1,4,-0.5]",
+  "[\"t\",\"DE\",[[\"a\",486113.69607592665],[\"b\",486112.69607361185]]]",
+  "[\"t\",\"FR\",[[\"c\",486112.1111111111]]]",
+  "[\"c\",\"view\",\"a\",[[\"d\",1],[\"e\",1]]]",
+  "[\"c\",\"buy\",\"b\",[[\"a\",1]]]",
+  "[\"q\",\"shoe\",[[\"b\",2],[\"c\",1]]]",
+  "[\"a\",[\"e2\",\"e3\",\"e4\",\"e5\"]]",
+  "[\"end\",8]",
+];
+
+function goldenUpdates(): Update[] {
+  const t = 1_750_000_000_000;
+  const trend = (market: string, item: string, weight: number, ts: number): Update => ({ op: 'item.trend', market, item, weight, ts, halfLifeMs: 3_600_000 });
+  const cooc = (rel: 'view' | 'buy', a: string, b: string, by: number): Update => ({ op: 'item.cooc', rel, a, b, by, max: 3 });
+  return [
+    { op: 'user.push', user: 'u:1', item: 'a', kind: 'view', ts: t, max: 3 },
+    { op: 'user.push', user: 'u:1', item: 'b', kind: 'click', ts: t + 2, max: 3 },
+    { op: 'user.push', user: 'u:1', item: 'c', kind: 'view', ts: t + 1, max: 3 },
+    { op: 'user.push', user: 'u:1', item: 'd', kind: 'view', ts: t + 3, max: 3 },
+    { op: 'user.count', user: 'u:1', kind: 'view', ts: t + 3 },
+    { op: 'user.purchase', user: 'u:1', item: 'a', max: 2 },
+    { op: 'user.purchase', user: 'u:1', item: 'b', max: 2 },
+    { op: 'user.purchase', user: 'u:1', item: 'a', max: 2 },
+    { op: 'user.vector', user: 'u:1', vector: Float32Array.from([0.5, -2, 1e-40]) },
+    trend('DE', 'a', 1, t),
+    trend('DE', 'b', 3, t),
+    trend('DE', 'a', 5, t + 10),
+    trend('FR', 'c', 2, t),
+    cooc('view', 'a', 'b', 1),
+    cooc('view', 'a', 'c', 2),
+    cooc('view', 'a', 'd', 1),
+    cooc('view', 'a', 'e', 1),
+    cooc('view', 'a', 'c', -2),
+    cooc('buy', 'b', 'a', 1),
+    { op: 'query.click', token: 'shoe', item: 'a', by: 1, max: 2 },
+    { op: 'query.click', token: 'shoe', item: 'b', by: 2, max: 2 },
+    { op: 'query.click', token: 'shoe', item: 'c', by: 1, max: 2 },
+    { op: 'item.review', item: 'a', rating: 4, sentiment: -0.5 },
+  ];
+}
+
 describe('memory feature store', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
@@ -93,6 +143,37 @@ describe('memory feature store', () => {
     expect(await b.apply([{ eventId: 'e2', updates: [] }, { eventId: 'e4', updates: [] }])).toEqual([false, true]);
     await b.apply([{ eventId: 'e5', updates: [{ op: 'item.trend', market: 'DE', item: 'c', weight: 1, ts: 0, halfLifeMs: 86_400_000 }] }]);
     expect((await b.topTrending('DE', 10)).map((s) => s.id)).toEqual(['b', 'a', 'c']);
+    await b.close();
+  });
+
+  it('writes the snapshot format byte for byte as before, and restores a snapshot written before', async () => {
+    const snapshotPath = join(dir, 'golden.snapshot');
+    const a = await openMemoryFeatureStore({ snapshotPath, logger: silentLogger, appliedIdsLimit: 4 });
+    await a.apply([{ eventId: 'e1', updates: goldenUpdates() }, ...['e2', 'e3', 'e4', 'e5'].map((eventId) => ({ eventId, updates: [] }))]);
+    await a.flush();
+    await a.close();
+    expect((await readFile(snapshotPath, 'utf8')).trimEnd().split('\n')).toEqual(GOLDEN_SNAPSHOT);
+
+    await writeFile(snapshotPath, GOLDEN_SNAPSHOT.join('\n') + '\n');
+    const b = await openMemoryFeatureStore({ snapshotPath, logger: silentLogger, appliedIdsLimit: 4 });
+    const user = await b.getUser('u:1');
+    expect(user?.recent.map((r) => r.item)).toEqual(['c', 'b', 'd']);
+    expect(user?.purchased).toEqual(['b', 'a']);
+    expect(Array.from(user?.vector ?? [])).toEqual(Array.from(Float32Array.from([0.5, -2, 1e-40])));
+    expect((await b.topTrending('DE', 5)).map((x) => x.id)).toEqual(['a', 'b']);
+    expect(await b.topCooc('view', 'a', 5)).toEqual([
+      { id: 'd', score: 1 },
+      { id: 'e', score: 1 },
+    ]);
+    expect(await b.topQueryClicks('shoe', 5)).toEqual([
+      { id: 'b', score: 2 },
+      { id: 'c', score: 1 },
+    ]);
+    expect(await b.getItemStats('a')).toEqual({ ratingCount: 1, ratingSum: 4, sentimentSum: -0.5 });
+    expect(await Promise.all(['e1', 'e2', 'e5'].map((id) => b.hasApplied(id)))).toEqual([false, true, true]);
+    // The restored bounds keep their tie rule: of d and e (1 each), d arrived first and goes first.
+    await b.apply([{ eventId: 'e6', updates: [{ op: 'item.cooc', rel: 'view', a: 'a', b: 'f', by: 1, max: 2 }] }]);
+    expect((await b.topCooc('view', 'a', 5)).map((x) => x.id)).toEqual(['e', 'f']);
     await b.close();
   });
 
@@ -148,6 +229,46 @@ describe('memory feature store', () => {
     await store.apply(['a', 'b', 'c', 'd'].map((eventId) => ({ eventId, updates: [] })));
     expect(await Promise.all(['a', 'b', 'c', 'd'].map((id) => store.hasApplied(id)))).toEqual([false, true, true, true]);
     expect(await store.apply([{ eventId: 'a', updates: [] }, { eventId: 'd', updates: [] }])).toEqual([true, false]);
+    await store.close();
+  });
+
+  it('remembers exactly the last appliedIdsLimit ids through growth, wrap-around and collisions of probe runs', () => {
+    const rng = createRng(5);
+    for (const limit of [1, 7, 1000, 5000]) {
+      const ids = createAppliedIds(limit);
+      const ref: string[] = [];
+      const known = new Set<string>();
+      for (let step = 0; step < 12_000; step++) {
+        const id = `e-${rng.int(20_000)}`;
+        if (ids.has(id) !== known.has(id)) throw new Error(`limit ${limit}, step ${step}: has(${id}) disagrees`);
+        if (known.has(id)) continue;
+        ids.add(id);
+        ref.push(id);
+        known.add(id);
+        if (ref.length > limit) known.delete(ref.shift() as string);
+      }
+      expect(ids.size).toBe(ref.length);
+      expect(Array.from(ids.ordered())).toEqual(ref);
+    }
+  });
+
+  it('rejects a user vector with NaN or an infinity anywhere, and takes one with -0 and subnormals', async () => {
+    const store = createMemoryFeatureStore({ logger: silentLogger });
+    const vector = (x: number, at: number): Float32Array => {
+      const v = new Float32Array(70).fill(0.5);
+      v[at] = x;
+      return v;
+    };
+    for (const [x, at] of [[Number.NaN, 0], [Infinity, 69], [-Infinity, 33]] as const) {
+      await expect(store.apply([{ eventId: `bad-${at}`, updates: [{ op: 'user.vector', user: 'u', vector: vector(x, at) }] }])).rejects.toMatchObject({
+        code: 'invalid_update',
+      });
+    }
+    expect(await store.getUser('u')).toBeUndefined();
+    await store.apply([{ eventId: 'ok', updates: [{ op: 'user.vector', user: 'u', vector: vector(-0, 1).fill(1e-45, 2, 4) }] }]);
+    const stored = (await store.getUser('u'))?.vector;
+    expect(Object.is(stored?.[1], -0)).toBe(true);
+    expect(stored?.[2]).toBe(Math.fround(1e-45));
     await store.close();
   });
 

@@ -57,6 +57,35 @@ describe('bounded counts', () => {
   });
 });
 
+describe('bounded counts reads', () => {
+  it('gives the n best of a full sort for every n, ties by id, fractional and negative additions included', () => {
+    const rng = createRng(9);
+    const bc = new BoundedCounts();
+    for (let step = 0; step < 400; step++) bc.add(`k${rng.int(60)}`, rng.next() < 0.2 ? -1 : 1 + rng.int(3) / 2, 40);
+    const all = bc.entries().map(([id, score]) => ({ id, score }));
+    all.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+    expect(new Set(all.map((e) => e.score)).size).toBeLessThan(all.length); // ties exist
+    for (let n = 0; n <= all.length + 2; n++) expect(bc.top(n)).toEqual(all.slice(0, n));
+  });
+
+  it('lists entries in insertion order, a removed and re-added key at the end', () => {
+    const bc = new BoundedCounts();
+    for (const k of ['a', 'b', 'c', 'd']) bc.add(k, 2, 10);
+    bc.add('b', -2, 10);
+    bc.add('a', 1, 10);
+    bc.add('b', 5, 10);
+    expect(bc.entries()).toEqual([
+      ['a', 3],
+      ['c', 2],
+      ['d', 2],
+      ['b', 5],
+    ]);
+    // Over the bound the earliest inserted of the lowest goes: c, not d.
+    bc.add('e', 2, 4);
+    expect(bc.entries().map(([k]) => k)).toEqual(['a', 'd', 'b', 'e']);
+  });
+});
+
 describe('vector arena', () => {
   it('hands out zeroed, independent vectors and copies', () => {
     const arena = createVectorArena(8);

@@ -166,6 +166,56 @@ describe('redis feature store', () => {
     expect((await b.getItemStats('i'))?.ratingCount).toBe(200);
   });
 
+  it('sends ids and text of any script and length as their exact UTF-8', async () => {
+    const store = await open({ keyPrefix: uniquePrefix('fs') });
+    // Byte lengths that need one more digit than the character count (9 → 10, 99 → 100), and long multi-byte runs.
+    const ids = ['aaaaaaaaé', `${'x'.repeat(98)}ü`, '日本語'.repeat(40), '🙂', 'plain'];
+    await store.apply(ids.map((id, i) => ({ eventId: `put-${id}`, updates: [{ op: 'item.put', item: catalogItem(id, { ts: i }) }] })));
+    await store.apply(ids.map((id, i) => ({ eventId: `view-${id}`, updates: [push(`u:${ids[0]}`, id, i + 1, 10)] })));
+    expect((await store.getItems(ids)).map((item) => item?.id)).toEqual(ids);
+    expect((await store.getUser(`u:${ids[0]}`))?.recent.map((r) => r.item)).toEqual(ids);
+  });
+
+  it('applies co-occurrence written in pairs (as features write them) as it applies the same updates one by one', async () => {
+    // Pairs around an item go to the script as one op; the same updates in another order (each
+    // set's own updates still in order) go one op each. Both must leave the same sets, ties included.
+    const paired = await open();
+    const single = await open();
+    const rng = createRng(11);
+    for (let e = 0; e < 300; e++) {
+      const item = rng.pick(ITEMS);
+      const by = rng.pick([1, 1, 2, 0.75, -1]); // whole and fractional; negative: counts fall and leave
+      const partners = ITEMS.filter((i) => i !== item && rng.next() < 0.3);
+      const there = partners.map((p): Update => ({ op: 'item.cooc', rel: 'view', a: item, b: p, by, max: 4 }));
+      const back = partners.map((p): Update => ({ op: 'item.cooc', rel: 'view', a: p, b: item, by, max: 4 }));
+      const pairs = partners.flatMap((_, j) => [there[j] as Update, back[j] as Update]);
+      expect(await paired.apply([{ eventId: `p${e}`, updates: pairs }])).toEqual(await single.apply([{ eventId: `p${e}`, updates: [...there, ...back] }]));
+    }
+    for (const item of ITEMS) expect(await paired.topCooc('view', item, 10), item).toEqual(await single.topCooc('view', item, 10));
+    expect((await paired.topCooc('view', 'i0', 10)).length).toBe(4); // bounded: the sets were full
+  });
+
+  it('keeps a newcomer tied with the lowest neighbour, not a weaker one, for whole and fractional counts', async () => {
+    for (const scale of [1, 0.25]) {
+      const store = await open({ keyPrefix: uniquePrefix('fs') });
+      const bump = (id: string, b: string, by: number): EventUpdates => ({ eventId: id, updates: [{ op: 'item.cooc', rel: 'view', a: 'a', b, by: by * scale, max: 3 }] });
+      await store.apply([bump('e1', 'x', 6), bump('e2', 'b', 2), bump('e3', 'c', 2)]);
+      const ids = async (): Promise<string[]> => (await store.topCooc('view', 'a', 10)).map((s) => s.id);
+      await store.apply([bump('e4', 'd', 2)]); // tied with b and c, last by id: one of them goes
+      expect(await ids(), `scale ${scale}`).toEqual(['x', 'b', 'd']);
+      await store.apply([bump('e5', 'e', 1)]); // weaker than every kept neighbour
+      expect(await ids(), `scale ${scale}`).toEqual(['x', 'b', 'd']);
+      await store.apply([bump('e6', '0', 2)]); // tied, first by id
+      expect(await store.topCooc('view', 'a', 10), `scale ${scale}`).toEqual([
+        { id: 'x', score: 6 * scale },
+        { id: '0', score: 2 * scale },
+        { id: 'b', score: 2 * scale },
+      ]);
+      await store.apply([bump('e7', 'b', -2)]); // down to zero: it leaves
+      expect(await ids(), `scale ${scale}`).toEqual(['x', '0']);
+    }
+  });
+
   it('keeps every structure bounded after many writes', async () => {
     const keyPrefix = uniquePrefix('fs');
     const store = await open({ keyPrefix, trendingMax: 20 });

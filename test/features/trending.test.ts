@@ -38,7 +38,28 @@ describe('trend board', () => {
           expect(board.top(n)).toEqual(want);
         }
       }
+      // What a snapshot writes: every score, in the order items first arrived (again after a removal).
+      expect(Array.from(board.entries())).toEqual(Array.from(ref));
     }
+  });
+
+  it('restores stored scores as they were (a snapshot), then keeps the top list exact on new adds', () => {
+    const rng = createRng(4);
+    const a = createTrendBoard(5);
+    for (let step = 0; step < 500; step++) a.add(`i${rng.int(30)}`, 1 + rng.int(4), step * 7_000, 60_000);
+    const saved = Array.from(a.entries());
+    const b = createTrendBoard(5);
+    for (const [item, score] of saved) b.set(item, score);
+    expect(Array.from(b.entries())).toEqual(saved);
+    expect(b.top(12)).toEqual(a.top(12));
+    for (let step = 500; step < 700; step++) {
+      const item = `i${rng.int(35)}`;
+      const w = 1 + rng.int(4);
+      a.add(item, w, step * 7_000, 60_000);
+      b.add(item, w, step * 7_000, 60_000);
+      if (step % 13 === 0) expect(b.top(1 + (step % 8))).toEqual(a.top(1 + (step % 8)));
+    }
+    expect(b.top(40)).toEqual(a.top(40));
   });
 
   it('hands out copies, so a reader cannot disturb the order', () => {

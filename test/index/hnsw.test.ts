@@ -28,6 +28,42 @@ describe('createHnswVectorIndex', () => {
     expect(hits / (queries * 10)).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('searches with the ef a query asks for, and with its own again after', () => {
+    const dim = 64;
+    const rng = createRng(43);
+    const hnsw = createHnswVectorIndex({ dim, efSearch: 200, efConstruction: 64 });
+    const exact = createExactVectorIndex({ dim });
+    for (let i = 0; i < 3_000; i++) {
+      const v = randomVector(rng, dim);
+      hnsw.upsert(`i${i}`, v, ['de']);
+      exact.upsert(`i${i}`, v, ['de']);
+    }
+    const queries = Array.from({ length: 100 }, () => randomVector(rng, dim));
+    const recall = (ef?: number): number => {
+      let hits = 0;
+      for (const query of queries) {
+        const truth = new Set(exact.search('de', query, 10).map((r) => r.id));
+        const found = hnsw.search('de', query, 10, undefined, ef === undefined ? undefined : { ef });
+        expect(found).toHaveLength(10);
+        for (const r of found) if (truth.has(r.id)) hits++;
+      }
+      return hits / (queries.length * 10);
+    };
+    const own = recall();
+    // ef 10 on isotropic vectors misses a good share of the true top 10; the index's 200 hardly any.
+    const low = recall(10);
+    expect(low).toBeLessThan(own - 0.1);
+    expect(recall()).toBe(own);
+    expect(recall(10)).toBe(low);
+    let err: unknown;
+    try {
+      hnsw.search('de', queries[0]!, 10, undefined, { ef: 0 });
+    } catch (e) {
+      err = e;
+    }
+    expect(isMeridianError(err) && err.code).toBe('invalid_index_option');
+  });
+
   it('keeps markets apart: one graph per market, an item in several sits in each', () => {
     const rng = createRng(11);
     const index = createHnswVectorIndex({ dim: DIM, initialCapacity: 16 });

@@ -136,6 +136,31 @@ export function vectorIndexContract(name: string, make: (opts: { initialCapacity
       expect(ids(index.search('de', q, 10, (id) => !keep.has(id))).sort()).toEqual(['i1', 'i2', 'i3']);
     });
 
+    it('leaves out an excluded set, still returning k, the same as the equivalent callback', () => {
+      const rng = createRng(12);
+      const index = make({ initialCapacity: 64 });
+      fill(index, rng, 400, ['de', 'fr']);
+      index.upsert('fr-only', randomVector(rng), ['fr']);
+      const q = randomVector(rng);
+      const nearest = ids(index.search('de', q, 60));
+      // Ids the market does not hold (another market's, unknown) do not count against k.
+      const excluded = new Set([...nearest.slice(0, 40), 'fr-only', 'never-added']);
+      const res = index.search('de', q, 10, undefined, { excluded });
+      expect(res).toHaveLength(10);
+      for (const r of res) expect(excluded.has(r.id)).toBe(false);
+      expect(ids(res)).toEqual(ids(index.search('de', q, 10, (id) => excluded.has(id))));
+      // The set and a callback together: both apply.
+      const both = index.search('de', q, 10, (id) => id === ids(res)[0], { excluded });
+      expect(both).toHaveLength(10);
+      expect(ids(both)).not.toContain(ids(res)[0]);
+      for (const r of both) expect(excluded.has(r.id)).toBe(false);
+      // Excluding all but three returns the three; excluding everything returns nothing.
+      const all = ids(index.search('de', q, 1000));
+      const keep = new Set(['i1', 'i2', 'i3']);
+      expect(ids(index.search('de', q, 10, undefined, { excluded: new Set(all.filter((id) => !keep.has(id))) })).sort()).toEqual(['i1', 'i2', 'i3']);
+      expect(index.search('de', q, 10, undefined, { excluded: new Set(all) })).toEqual([]);
+    });
+
     it('replaces the vector on upsert, which changes the neighbours', () => {
       const rng = createRng(7);
       const index = make({ initialCapacity: 64 });

@@ -3,13 +3,30 @@ import { createInstrumentation, silentLogger, type InstrumentationEvents } from 
 import { createChdbEventStore, openEventStore, type EventStore, type MeridianEvent } from '../../src/ingest/index.ts';
 import { eventStoreContract } from '../contracts/event-store.contract.ts';
 import { tempDir, uniquePrefix, waitFor } from '../helpers.ts';
+import { eventRow } from '../../src/ingest/clickhouse-sql.ts';
 import { view } from './samples.ts';
 
 // chDB allows one data directory per process: every store in this file opens the same one.
 let dir = '';
 let cleanup: () => Promise<void> = async () => undefined;
+const legacy = [view('legacy-chdb', 1), view('legacy-chdb', 2)];
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('meridian-chdb-'));
+  // The directory as an earlier version left it: a plain MergeTree events table holding an event twice.
+  const { Session } = await import('chdb');
+  const session = new Session(dir);
+  try {
+    await session.queryAsync(`CREATE TABLE events (
+      tenant LowCardinality(String), id String, type LowCardinality(String), market LowCardinality(String),
+      shopper String, item String, ts Int64,
+      day Date DEFAULT toDate(fromUnixTimestamp64Milli(least(ts, ${65_535 * 86_400_000 - 1}), 'UTC')), body String
+    ) ENGINE = MergeTree PARTITION BY day ORDER BY (tenant, shopper, ts, id)`);
+    for (const e of [legacy[0], legacy[1], legacy[0]] as MeridianEvent[]) {
+      await session.queryAsync(`INSERT INTO events FORMAT JSONEachRow\n${eventRow(e)}`);
+    }
+  } finally {
+    session.close();
+  }
 });
 afterAll(async () => {
   await cleanup();
@@ -28,6 +45,14 @@ describe('chdb event store', () => {
   };
   afterAll(async () => {
     await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('migrates the events table of an earlier version (MergeTree) at open, its rows kept once', async () => {
+    const store = await open();
+    const seen: MeridianEvent[] = [];
+    for await (const e of store.scan({ tenant: 'legacy-chdb' })) seen.push(e);
+    expect(seen).toEqual(legacy);
+    expect(await store.count({ tenant: 'legacy-chdb' })).toBe(2);
   });
 
   it('inserts once a batch is full and reports the flush', async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from 'chdb';
 import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
-import { createClickHouseEventStore, type EventStore } from '../../src/ingest/index.ts';
+import { createClickHouseEventStore, type EventStore, type MeridianEvent } from '../../src/ingest/index.ts';
 import { openClickHouseEventStore } from '../../src/ingest/clickhouse-event-store.ts';
-import { EVENTS_MIGRATIONS, createEventsTableSql, detectServer, type Migration } from '../../src/ingest/clickhouse-server-schema.ts';
+import { EVENTS_MIGRATIONS, MAX_DAY_TS, createEventsTableSql, detectServer, type Migration } from '../../src/ingest/clickhouse-server-schema.ts';
 import type { ClickHouseTransport } from '../../src/ingest/clickhouse-server-transport.ts';
 import { eventStoreContract } from '../contracts/event-store.contract.ts';
 import { tempDir, uniquePrefix } from '../helpers.ts';
@@ -44,39 +44,83 @@ describe('clickhouse schema and migrations, on the test server', () => {
     for (const db of databases) await sql(`DROP DATABASE IF EXISTS ${db}`);
   });
 
-  it('creates the database and table at start and records version 1; a migration the server cannot run waits', async () => {
+  /** The events table as versions before 3 made it: a plain MergeTree (String columns: 18.16 has no LowCardinality). */
+  const legacyTable = (name: string): string => `CREATE TABLE ${name} (
+  tenant String, id String, type String, market String, shopper String, item String, ts Int64,
+  day Date DEFAULT toDate(toUInt16(intDiv(least(ts, toInt64(${MAX_DAY_TS})), 86400000))), body String
+) ENGINE = MergeTree PARTITION BY day ORDER BY (tenant, shopper, ts, id)`;
+  const insertRow = async (table: string, e: MeridianEvent): Promise<void> => {
+    await sql(`INSERT INTO ${table} (tenant, id, type, market, shopper, item, ts, body) VALUES ('${e.tenant}', '${e.id}', 'view', 'DE', 'u:u1', 'sku-1', ${e.ts}, '${JSON.stringify(e)}')`);
+  };
+  const tablesOf = async (database: string): Promise<string[]> =>
+    (await sql(`SELECT name, engine FROM system.tables WHERE database = '${database}' AND name LIKE 'events%' ORDER BY name`)).split('\n').filter((l) => l !== '');
+  const scanAll = async (store: EventStore, tenant: string): Promise<MeridianEvent[]> => {
+    const out: MeridianEvent[] = [];
+    for await (const e of store.scan({ tenant })) out.push(e);
+    return out;
+  };
+
+  it('creates the database and a ReplacingMergeTree table at start and records versions; a migration the server cannot run waits', async () => {
     const db = fresh();
     await open(db);
-    expect(await versionsOf(db)).toEqual([1]); // 18.16 has no non_replicated_deduplication_window: 2 waits
+    expect(await versionsOf(db)).toEqual([1, 3]); // 18.16 has no non_replicated_deduplication_window: 2 waits
     const ddl = await sql(`SHOW CREATE TABLE ${db}.events`);
+    expect(ddl).toContain('ReplacingMergeTree');
     expect(ddl).toContain('PARTITION BY day');
     expect(ddl).toContain('ORDER BY (tenant, shopper, ts, id)');
     await open(db); // a second start records nothing twice
-    expect(await versionsOf(db)).toEqual([1]);
+    expect(await versionsOf(db)).toEqual([1, 3]);
   });
 
-  it('adopts an events table made before migrations existed, with its rows', async () => {
+  it('adopts a MergeTree events table made before migrations existed, its rows copied to a ReplacingMergeTree', async () => {
     const db = fresh();
-    const server = await detectServer({ run: (_op, s) => sql(s), ping: async () => true, close: async () => {} });
     await sql(`CREATE DATABASE ${db}`);
-    await sql(createEventsTableSql(`${db}.events`, server));
-    const e = view('legacy', 1);
-    await sql(`INSERT INTO ${db}.events (tenant, id, type, market, shopper, item, ts, day, body) VALUES ('legacy', '${e.id}', 'view', 'DE', 'u:u1', 'sku-1', ${e.ts}, '2023-11-14', '${JSON.stringify(e)}')`);
+    await sql(legacyTable(`${db}.events`));
+    const [a, b] = [view('legacy', 1), view('legacy', 2)];
+    // The same event twice (a redelivery the old engine kept), in two parts.
+    for (const e of [a, b, a]) await insertRow(`${db}.events`, e);
     const store = await open(db);
-    const seen = [];
-    for await (const x of store.scan({ tenant: 'legacy' })) seen.push(x);
-    expect(seen).toEqual([e]);
-    expect(await versionsOf(db)).toEqual([1]);
+    expect(await scanAll(store, 'legacy')).toEqual([a, b]);
+    expect(await store.count({ tenant: 'legacy' })).toBe(2);
+    expect(await versionsOf(db)).toEqual([1, 3]);
+    expect(await tablesOf(db)).toEqual(['events\tReplacingMergeTree']);
+    await store.append([a, view('legacy', 3)]);
+    await store.flush();
+    expect(await store.count({ tenant: 'legacy' })).toBe(3);
+  });
+
+  it('finishes a migration cut short, before or after the tables were swapped', async () => {
+    const [a, b] = [view('cut', 1), view('cut', 2)];
+    // Cut before the swap: the old table has every row, the copy some.
+    const before = fresh();
+    await sql(`CREATE DATABASE ${before}`);
+    await sql(legacyTable(`${before}.events`));
+    for (const e of [a, b]) await insertRow(`${before}.events`, e);
+    await sql(`CREATE TABLE ${before}.events__replacing AS ${before}.events ENGINE = ReplacingMergeTree PARTITION BY day ORDER BY (tenant, shopper, ts, id)`);
+    await insertRow(`${before}.events__replacing`, a);
+    // Cut after the swap: rows that reached the old table during the copy are only there.
+    const after = fresh();
+    const server = await detectServer({ run: (_op, s) => sql(s), ping: async () => true, close: async () => {} });
+    await sql(`CREATE DATABASE ${after}`);
+    await sql(createEventsTableSql(`${after}.events`, server));
+    await insertRow(`${after}.events`, a);
+    await sql(legacyTable(`${after}.events__merge_tree`));
+    for (const e of [a, b]) await insertRow(`${after}.events__merge_tree`, e);
+    for (const db of [before, after]) {
+      const store = await open(db);
+      expect(await scanAll(store, 'cut'), db).toEqual([a, b]);
+      expect(await tablesOf(db)).toEqual(['events\tReplacingMergeTree']);
+    }
   });
 
   it('runs a migration added by a later build once, in order', async () => {
     const db = fresh();
     await open(db);
     // No IF NOT EXISTS: running it twice would fail, so a second start proves it ran once.
-    const later: Migration = { version: 3, name: 'add a note column', statements: (t) => [`ALTER TABLE ${t.name} ADD COLUMN note String DEFAULT ''`] };
+    const later: Migration = { version: 4, name: 'add a note column', statements: (t) => [`ALTER TABLE ${t.name} ADD COLUMN note String DEFAULT ''`] };
     const store = await open(db, [...EVENTS_MIGRATIONS, later]);
     await open(db, [...EVENTS_MIGRATIONS, later]);
-    expect(await versionsOf(db)).toEqual([1, 3]);
+    expect(await versionsOf(db)).toEqual([1, 3, 4]);
     expect(await sql(`SELECT name FROM system.columns WHERE database = '${db}' AND table = 'events' AND name = 'note'`)).toBe('note\n');
     const tenant = uniquePrefix('mig');
     await store.append([view(tenant, 1)]);
@@ -136,8 +180,28 @@ describe('the same SQL on current ClickHouse (chDB)', () => {
     expect([...server.settings]).toEqual(expect.arrayContaining(['max_partitions_per_insert_block', 'async_insert']));
     const store = await openClickHouseEventStore(transport, { ...options, database: 'modern' });
     await store.close();
-    expect((await transport.run('query', "SELECT version FROM modern.schema_version WHERE target = 'events' ORDER BY version FORMAT TSV")).split('\n')).toEqual(['1', '2', '']);
+    expect((await transport.run('query', "SELECT version FROM modern.schema_version WHERE target = 'events' ORDER BY version FORMAT TSV")).split('\n')).toEqual(['1', '2', '3', '']);
     const ddl = await transport.run('query', 'SHOW CREATE TABLE modern.events FORMAT TSVRaw');
+    expect(ddl).toContain('LowCardinality(String)');
+    expect(ddl).toContain('ReplacingMergeTree');
+    expect(ddl).toContain('non_replicated_deduplication_window = 1000');
+  });
+
+  it('migrates a version 2 table (MergeTree with the deduplication window) to a ReplacingMergeTree that keeps the window', async () => {
+    const store = await openClickHouseEventStore(transport, { ...options, database: 'v2' });
+    await store.close();
+    // Back to what version 2 left: a MergeTree with LowCardinality columns and the window set.
+    await transport.run('command', 'DROP TABLE v2.events');
+    await transport.run('command', (await transport.run('query', 'SHOW CREATE TABLE modern.events FORMAT TSVRaw')).replace('modern.events', 'v2.events').replace('ReplacingMergeTree', 'MergeTree'));
+    await transport.run('command', "ALTER TABLE v2.schema_version DELETE WHERE version = 3 SETTINGS mutations_sync = 1");
+    const e = view('t', 1);
+    const row = JSON.stringify({ tenant: 't', id: e.id, type: 'view', market: 'DE', shopper: 'u:u1', item: 'sku-1', ts: e.ts, body: JSON.stringify(e) });
+    await transport.run('insert', 'INSERT INTO v2.events FORMAT JSONEachRow', { body: `${row}\n${row}` });
+    const migrated = await openClickHouseEventStore(transport, { ...options, database: 'v2' });
+    expect(await migrated.count({ tenant: 't' })).toBe(1);
+    await migrated.close();
+    const ddl = await transport.run('query', 'SHOW CREATE TABLE v2.events FORMAT TSVRaw');
+    expect(ddl).toContain('ReplacingMergeTree');
     expect(ddl).toContain('LowCardinality(String)');
     expect(ddl).toContain('non_replicated_deduplication_window = 1000');
   });

@@ -66,9 +66,56 @@ describe('online updater', () => {
 
     expect(await h.updater.apply(batch)).toEqual(batch.map(() => 'duplicate'));
     expect(await storeView(store, ['u:u1'], ['a', 'b'])).toEqual(before);
+    // Appended again (a redelivery); the event store keeps each event once.
+    expect(h.appended.map((a) => a.length)).toEqual([batch.length, batch.length]);
     expect(await h.eventStore.count()).toBe(batch.length);
-    expect(h.appended).toHaveLength(1);
     expect(h.applied.filter((p) => p.duplicate)).toHaveLength(batch.length);
+  });
+
+  it('appends a batch delivered again, so an event store that missed it gets every event once', async () => {
+    h = harness();
+    const first = [shopper('view', 'a', T0), shopper('view', 'b', T0 + MIN)];
+    expect(await h.updater.apply(first)).toEqual(['applied', 'applied']);
+    // A worker killed after the feature store's apply, before the event store's flush: the next one
+    // (same feature store, an event store without those events) gets the batch again, and more.
+    const { createOnlineUpdater } = await import('../../src/online/index.ts');
+    const { createInstrumentation, silentLogger } = await import('../../src/core/index.ts');
+    const { createMemoryEventStore } = await import('../../src/ingest/index.ts');
+    const eventStore = createMemoryEventStore();
+    const next = createOnlineUpdater({ tenants: h.tenants, encoder: h.encoder, content: h.content, eventStore, instrumentation: createInstrumentation(), logger: silentLogger });
+    const redelivered = [...first, shopper('view', 'c', T0 + 2 * MIN)];
+    expect(await next.apply(redelivered)).toEqual(['duplicate', 'duplicate', 'applied']);
+    const ids: string[] = [];
+    for await (const e of eventStore.scan()) ids.push(e.id);
+    expect(ids).toEqual(redelivered.map((e) => e.id));
+    const { store } = await h.tenants.get('default');
+    expect((await store.getUser('u:u1'))?.counts).toEqual({ view: 3 });
+  });
+
+  it('asks the store which events it applied before in one call per batch, or per event where it cannot', async () => {
+    h = harness();
+    const { store } = await h.tenants.get('default');
+    const batched = store.hasAppliedEach?.bind(store);
+    const single = store.hasApplied.bind(store);
+    const calls: string[][] = [];
+    let singles = 0;
+    store.hasAppliedEach = (ids) => {
+      calls.push([...ids]);
+      return (batched as NonNullable<typeof batched>)(ids);
+    };
+    store.hasApplied = (id) => {
+      singles++;
+      return single(id);
+    };
+    const batch = [shopper('view', 'a', T0 + MIN), shopper('view', 'b', T0), upsert('c')];
+    await h.updater.apply([...batch, batch[0] as MeridianEvent]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.slice().sort()).toEqual(batch.map((e) => e.id).sort()); // each id once
+    expect(singles).toBe(0);
+    delete store.hasAppliedEach;
+    expect(await h.updater.apply([batch[1] as MeridianEvent, shopper('view', 'd', T0)])).toEqual(['duplicate', 'applied']);
+    expect(singles).toBe(2);
+    expect((await store.getUser('u:u1'))?.counts).toEqual({ view: 3 });
   });
 
   it('applies an id repeated within a batch once', async () => {
