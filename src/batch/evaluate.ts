@@ -4,6 +4,7 @@ import { createSequenceModel, DEFAULT_PARAMS, type ComponentName, type ModelPara
 import { leaveOneOut, sessionHoldout, sessionTest, type EvalCase, type LoadedData, type Split } from './protocol.ts';
 import { createSparseScores } from '../sequence/index.ts';
 import { sampleCases, tuneComponents, tuneWeights, type Objective, type ParamAxis, type TuneStep } from './tune.ts';
+import { DEFAULT_LEARNED_EVAL, evaluateLearnedParts, learnedConfigurations, type LearnedContext, type LearnedEvalOptions, type LearnedRow } from './evaluate-learned.ts';
 
 export interface EvaluationOptions {
   seed?: number;
@@ -14,6 +15,8 @@ export interface EvaluationOptions {
   holdout?: number;
   /** Reduced grids (tests and smoke runs). */
   quick?: boolean;
+  /** The learned component (line format only); default: every part, no ablation. */
+  learned?: Partial<LearnedEvalOptions>;
 }
 
 export interface ModelResult {
@@ -22,11 +25,16 @@ export interface ModelResult {
 }
 
 export interface EvaluationRun {
+  /** The engine: the statistics plus the learned component when it is on and helped on validation. */
   engine: ModelResult;
+  /** The statistics alone (the engine without the learned component), when a learned component was evaluated. */
+  statistics?: ModelResult;
+  /** The learned configurations evaluated (one, or the ablation's prefixes); the last is the engine's. */
+  learned?: LearnedRow[];
   baselines: Record<string, ModelResult>;
   curve: TuneStep[];
-  /** Best validation objective of the engine and of the tuned baseline blend. */
-  validation: { engine: number; blend: number; objective: Objective };
+  /** Best validation objective of the engine and of the tuned baseline blend (and of the statistics alone, when a learned component was evaluated). */
+  validation: { engine: number; blend: number; objective: Objective; statistics?: number };
   /** Wall-clock seconds of statistics building and tuning (the machine may be shared). */
   trainSeconds: number;
   /** CPU seconds of this process over the same span. */
@@ -76,7 +84,10 @@ function withWeights(p: ModelParams, w: Partial<ModelParams['weights']>): ModelP
 }
 
 /** Tunes on validation, then evaluates the engine and every baseline once on the test split. */
-export function evaluateData(data: LoadedData, { seed = 1, logger = silentLogger, tuneCases = 8000, holdout = 0.1, quick = false }: EvaluationOptions = {}): EvaluationRun {
+export async function evaluateData(
+  data: LoadedData,
+  { seed = 1, logger = silentLogger, tuneCases = 8000, holdout = 0.1, quick = false, learned = {} }: EvaluationOptions = {},
+): Promise<EvaluationRun> {
   const rng = createRng(seed);
   const objective: Objective = data.format === 'lines' ? 'ndcg10' : 'ndcg20';
   const curve: TuneStep[] = [];
@@ -105,8 +116,9 @@ export function evaluateData(data: LoadedData, { seed = 1, logger = silentLogger
   const trainCpuSeconds = (cpu.user + cpu.system) / 1e6;
   const t1 = performance.now();
   const run = (p: ModelParams): ModelResult => ({ params: p, test: evaluateModel(testModel.withParams(p), testSplit.cases) });
+  const statistics = run(engine.params);
   const result: EvaluationRun = {
-    engine: run(engine.params),
+    engine: statistics,
     baselines: {
       popularity: run(withWeights(comp.params, { popularity: 1 })),
       itemknn: run(withWeights(comp.params, { knn: 1 })),
@@ -121,5 +133,23 @@ export function evaluateData(data: LoadedData, { seed = 1, logger = silentLogger
     testCases: testSplit.cases.length,
   };
   logger.info('test evaluated', { cases: result.testCases, seconds: result.evalSeconds });
-  return result;
+  if (data.format !== 'lines') return result;
+  const ctx = { numItems: data.numItems, valSplit, testSplit, sample, valModel: valModel.withParams(comp.params), testModel, names: parts, engine, statisticsTest: statistics.test, objective, seed, logger, onStep };
+  return withLearned(result, ctx, { ...DEFAULT_LEARNED_EVAL, ...learned });
+}
+
+/** Adds the learned configurations to a run; the engine becomes the last of them (the statistics alone when its weight is 0). */
+async function withLearned(result: EvaluationRun, ctx: LearnedContext, o: LearnedEvalOptions): Promise<EvaluationRun> {
+  const configs = learnedConfigurations(o);
+  if (configs.length === 0) return result;
+  const rows: LearnedRow[] = [];
+  for (const c of configs) rows.push(await evaluateLearnedParts(ctx, c, o));
+  const last = rows[rows.length - 1] as LearnedRow;
+  return {
+    ...result,
+    statistics: result.engine,
+    learned: rows,
+    engine: { params: result.engine.params, test: last.test },
+    validation: { ...result.validation, engine: last.validation, statistics: ctx.engine.value },
+  };
 }

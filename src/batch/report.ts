@@ -1,4 +1,27 @@
+import type { TrainingCost } from './evaluate-learned.ts';
+import { LINE_STEP_MS } from './train-data.ts';
 import type { TuneStep } from './tune.ts';
+
+/** One learned configuration as the report shows it. */
+export interface LearnedReportRow {
+  parts: string[];
+  /** Blend weight tuned on validation (0: it did not help there, and the engine is the statistics alone). */
+  weight: number;
+  cut: number;
+  /** Validation objective with the component. */
+  validation: number;
+  /** The engine with this component, on the test cases. */
+  test: Record<string, number>;
+  halfLifeMs: number;
+  backend?: string;
+  training: { validation: TrainingCost; test?: TrainingCost };
+}
+
+export interface LearnedReport {
+  /** Validation objective of the statistics alone (what a row's weight must beat). */
+  statisticsValidation: number;
+  rows: LearnedReportRow[];
+}
 
 /** The one JSON object `meridian evaluate --json` prints. */
 export interface EvaluateReport {
@@ -7,6 +30,10 @@ export interface EvaluateReport {
   protocol: string;
   /** lines: { hr10, ndcg10, hr20, ndcg20 } (fractions); sessions: { p20, mrr20 } (percent). */
   engine: Record<string, number>;
+  /** The engine without its learned component (present when one was evaluated). */
+  statistics?: Record<string, number>;
+  /** The learned component: one row, or the ablation's rows (the last is the engine's). */
+  learned?: LearnedReport;
   baselines: Record<string, Record<string, number>>;
   /** Published rows by model name; never measured here. */
   published: Record<string, Record<string, number | null>>;
@@ -16,7 +43,7 @@ export interface EvaluateReport {
   evalSeconds: number;
   testCases: number;
   /** Tuning objective on the validation sample: engine and the tuned baseline blend. */
-  validation: { objective: string; engine: number; blend: number };
+  validation: { objective: string; engine: number; blend: number; statistics?: number };
   /** Tuned engine parameters (Infinity is written as null). */
   params: unknown;
   curve: TuneStep[];
@@ -44,6 +71,7 @@ function rows(r: EvaluateReport): string[][] {
   const keys = metricKeys(r);
   const out: string[][] = [['model', 'kind', ...keys.map((k) => METRIC_LABELS[k] ?? k)]];
   out.push(['engine', 'measured', ...keys.map((k) => fmt(r.engine[k], r.format))]);
+  if (r.statistics !== undefined) out.push(['engine, statistics only', 'measured', ...keys.map((k) => fmt(r.statistics?.[k], r.format))]);
   for (const [name, m] of Object.entries(r.baselines)) out.push([name, 'measured', ...keys.map((k) => fmt(m[k], r.format))]);
   for (const [name, m] of Object.entries(r.published)) out.push([name, 'published', ...keys.map((k) => fmt(m[k], r.format))]);
   return out;
@@ -63,7 +91,17 @@ export function formatTable(r: EvaluateReport): string {
   ];
   if (published.length > 0) parts.push('-'.repeat(widths.reduce((a, b) => a + b + 2, -2)), ...published.map(line));
   parts.push(`seed ${r.seed}, training ${r.trainSeconds.toFixed(1)} s wall (${r.trainCpuSeconds.toFixed(1)} s CPU), test ${r.testCases} cases in ${r.evalSeconds.toFixed(1)} s`);
+  if (r.learned !== undefined) parts.push(...r.learned.rows.map((row) => learnedLine(r, row)));
   return parts.join('\n');
+}
+
+const secs = (c: TrainingCost | undefined): string => (c === undefined ? 'not run (weight 0)' : `${c.seconds.toFixed(1)} s wall, ${c.cpuSeconds.toFixed(1)} s CPU`);
+
+/** One line per learned configuration: its tuned weight, what validation said, what training cost. */
+export function learnedLine(r: EvaluateReport, row: LearnedReportRow): string {
+  const objective = METRIC_LABELS[r.validation.objective] ?? r.validation.objective;
+  const verdict = row.weight === 0 ? 'weight 0 (no gain on validation: the engine is the statistics alone)' : `weight ${Number(row.weight.toPrecision(3))}, cut ${row.cut}`;
+  return `learned ${row.parts.join('+')}: ${verdict}; validation ${objective} ${row.validation.toFixed(4)} vs ${(r.learned?.statisticsValidation ?? 0).toFixed(4)} statistics only; half-life ${(row.halfLifeMs / LINE_STEP_MS).toFixed(2)} steps; training on validation split ${secs(row.training.validation)}, on test split ${secs(row.training.test)}`;
 }
 
 export function formatMarkdown(r: EvaluateReport, svgFile: string): string {
@@ -87,6 +125,7 @@ export function formatMarkdown(r: EvaluateReport, svgFile: string): string {
     '',
     `Seed ${r.seed}; training (statistics and validation tuning) ${r.trainSeconds.toFixed(1)} s wall, ${r.trainCpuSeconds.toFixed(1)} s CPU; ${r.testCases} test cases evaluated in ${r.evalSeconds.toFixed(1)} s.`,
     `Validation ${r.validation.objective}: engine ${r.validation.engine.toFixed(4)}, tuned baseline blend ${r.validation.blend.toFixed(4)}.`,
+    ...(r.learned === undefined ? [] : ['', ...r.learned.rows.map((row) => `- ${learnedLine(r, row)}`)]),
     '',
     `![validation ${r.validation.objective} per tuning step](${svgFile})`,
     '',

@@ -17,6 +17,8 @@ export interface ShopperSequence {
   items: Int32Array;
   types: InteractionType[];
   ts: Float64Array;
+  /** Market of each step ('' when the source has none, as line files). */
+  markets: string[];
 }
 
 export interface TrainingData {
@@ -35,6 +37,7 @@ interface Builder {
   items: number[];
   types: InteractionType[];
   ts: number[];
+  markets: string[];
 }
 
 /**
@@ -74,19 +77,21 @@ export async function collectTrainingData(events: AsyncIterable<MeridianEvent>, 
     const type = e.type as InteractionType;
     const fullKey = `${e.tenant}/${key}`;
     let b = shoppers.get(fullKey);
-    if (b === undefined) shoppers.set(fullKey, (b = { items: [], types: [], ts: [] }));
+    if (b === undefined) shoppers.set(fullKey, (b = { items: [], types: [], ts: [], markets: [] }));
     const last = b.items.length - 1;
     if (last >= 0 && b.items[last] === id) {
       if (STRENGTH[type] > STRENGTH[b.types[last] as InteractionType]) b.types[last] = type;
       b.ts[last] = e.ts;
+      b.markets[last] = e.market;
       continue;
     }
     b.items.push(id);
     b.types.push(type);
     b.ts.push(e.ts);
+    b.markets.push(e.market);
   }
   const sequences: ShopperSequence[] = [];
-  for (const [key, b] of shoppers) sequences.push({ key, items: Int32Array.from(b.items), types: b.types, ts: Float64Array.from(b.ts) });
+  for (const [key, b] of shoppers) sequences.push({ key, items: Int32Array.from(b.items), types: b.types, ts: Float64Array.from(b.ts), markets: b.markets });
   return { itemIds, sequences, contents, range: { from, to, events: count } };
 }
 
@@ -97,7 +102,10 @@ export function purchaseSteps(s: ShopperSequence): Int32Array {
   return Int32Array.from(out);
 }
 
-/** Training data from `user item1 item2 …` lines (no content, no time: one step per second). */
+/** Step time of sequences that carry no time (line files): one step per second. */
+export const LINE_STEP_MS = 1000;
+
+/** Training data from `user item1 item2 …` lines (no content, no time: one step per second, every step a view). */
 export async function linesTrainingData(lines: AsyncIterable<{ user: string; items: Int32Array }>): Promise<TrainingData> {
   const index = new Map<number, number>();
   const itemIds: string[] = [];
@@ -114,7 +122,28 @@ export async function linesTrainingData(lines: AsyncIterable<{ user: string; ite
       return id;
     });
     events += items.length;
-    sequences.push({ key: u.user, items, types: Array.from(items, () => 'view' as const), ts: Float64Array.from(items, (_, i) => i * 1000) });
+    sequences.push(lineSequence(u.user, items));
   }
   return { itemIds, sequences, contents: new Map(), range: { from: null, to: null, events } };
+}
+
+/** A sequence of a line file: every step a view, one step per LINE_STEP_MS, no market. */
+export function lineSequence(key: string, items: Int32Array): ShopperSequence {
+  return { key, items, types: Array.from(items, () => 'view' as const), ts: Float64Array.from(items, (_, i) => i * LINE_STEP_MS), markets: Array.from(items, () => '') };
+}
+
+/**
+ * Training data over raw item ids (dense index = id, so vectors line up with the ids of the offline
+ * formats; index 0 is never an item). Empty sequences are left out.
+ */
+export function idSequencesTrainingData(sequences: readonly Int32Array[], numItems: number): TrainingData {
+  const itemIds = Array.from({ length: numItems + 1 }, (_, i) => String(i));
+  const out: ShopperSequence[] = [];
+  let events = 0;
+  sequences.forEach((s, u) => {
+    if (s.length === 0) return;
+    events += s.length;
+    out.push(lineSequence(String(u), s));
+  });
+  return { itemIds, sequences: out, contents: new Map(), range: { from: null, to: null, events } };
 }

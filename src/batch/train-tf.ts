@@ -1,5 +1,5 @@
 import type * as Tf from '@tensorflow/tfjs';
-import { createRng, silentLogger, type Logger } from '../core/index.ts';
+import { createRng, silentLogger, type Logger, type Rng } from '../core/index.ts';
 import type { InteractionType, ShopperSequence } from './train-data.ts';
 
 export type TfModule = typeof Tf;
@@ -50,6 +50,35 @@ export interface EncoderFitOptions {
   seed: number;
   halfLifeMs: number;
   weights: Record<InteractionType, number>;
+  /**
+   * Items in each step's softmax: the batch's targets plus this many drawn uniformly (sampled
+   * softmax: a step costs this instead of the catalog size). 0: every item.
+   */
+  sampled: number;
+}
+
+/** The candidates of a sampled-softmax step: the targets of `rows` first, then uniform draws; each row's label indexes its target. */
+function sampledSoftmax(rows: Int32Array, targets: Int32Array, n: number, extra: number, rng: Rng): { cands: Int32Array; labels: Int32Array } {
+  const index = new Map<number, number>();
+  const cands: number[] = [];
+  const labels = Int32Array.from(rows, (r) => {
+    const t = targets[r] as number;
+    let i = index.get(t);
+    if (i === undefined) {
+      i = cands.length;
+      index.set(t, i);
+      cands.push(t);
+    }
+    return i;
+  });
+  for (let k = 0; k < extra; k++) {
+    const x = rng.int(n);
+    if (!index.has(x)) {
+      index.set(x, cands.length);
+      cands.push(x);
+    }
+  }
+  return { cands: Int32Array.from(cands), labels };
 }
 
 interface Cases {
@@ -107,9 +136,11 @@ export async function fitDecayMixEncoder(
   const rng = createRng(o.seed);
   const V = tf.tensor2d(vectors, [n, dim]);
   const logH = tf.variable(tf.scalar(Math.log(o.halfLifeMs / HOUR)));
-  const typeW = tf.variable(tf.tensor1d(TYPES.map((t) => o.weights[t])));
+  // Weights live in log space: a negative weight would flip the shopper's vector away from what they chose.
+  const logTypeW = tf.variable(tf.tensor1d(TYPES.map((t) => Math.log(Math.max(o.weights[t], 1e-3)))));
   const logTau = tf.variable(tf.scalar(Math.log(10)));
-  const lossOf = (rows: Int32Array): Tf.Scalar =>
+  /** Mean cross-entropy of `rows`, over every item or (sampled softmax) over `cands` with labels `labels`. */
+  const lossOf = (rows: Int32Array, sample?: { cands: Int32Array; labels: Int32Array }): Tf.Scalar =>
     tf.tidy(() => {
       const take = <T extends Int32Array | Float32Array>(a: T): T => {
         const out = (a instanceof Int32Array ? new Int32Array(rows.length * L) : new Float32Array(rows.length * L)) as T;
@@ -122,16 +153,18 @@ export async function fitDecayMixEncoder(
       const mask = tf.tensor2d(take(cases.mask), [rows.length, L]);
       const decay = tf.exp(tf.mul(-Math.LN2, tf.div(age, tf.exp(logH))));
       // One-hot times weights instead of a gather: the gather's gradient kernel is missing on wasm.
-      const typeWeight = tf.sum(tf.mul(tf.oneHot(types, TYPES.length), typeW), 2);
+      const typeWeight = tf.sum(tf.mul(tf.oneHot(types, TYPES.length), tf.exp(logTypeW)), 2);
       const coef = tf.mul(tf.mul(typeWeight, decay), mask);
       const hist = tf.gather(V, items.reshape([-1])).reshape([rows.length, L, dim]);
       const u = tf.sum(tf.mul(coef.expandDims(2), hist), 1);
       const unit = tf.div(u, tf.add(tf.norm(u, 'euclidean', 1, true), 1e-6));
-      const logits = tf.mul(tf.matMul(unit, V, false, true), tf.exp(logTau));
-      const targets = tf.oneHot(tf.tensor1d(Array.from(rows, (r) => cases.targets[r] as number), 'int32'), n);
+      const C = sample === undefined ? V : tf.gather(V, tf.tensor1d(sample.cands, 'int32'));
+      const logits = tf.mul(tf.matMul(unit, C, false, true), tf.exp(logTau));
+      const labels = sample?.labels ?? Int32Array.from(rows, (r) => cases.targets[r] as number);
+      const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), sample === undefined ? n : sample.cands.length);
       return tf.losses.softmaxCrossEntropy(targets, logits) as Tf.Scalar;
     });
-  const all = Int32Array.from({ length: Math.min(cases.count, 2048) }, (_, i) => i);
+  const all = Int32Array.from({ length: Math.min(cases.count, 1024) }, (_, i) => i);
   const evalLoss = async (): Promise<number> => {
     const l = lossOf(all);
     const v = (await l.data())[0] as number;
@@ -143,7 +176,8 @@ export async function fitDecayMixEncoder(
     const optimizer = tf.train.adam(o.lr);
     for (let step = 1; step <= o.steps; step++) {
       const rows = Int32Array.from({ length: Math.min(o.batch, cases.count) }, () => rng.int(cases.count));
-      const l = optimizer.minimize(() => lossOf(rows), true, [logH, typeW, logTau]);
+      const sample = o.sampled > 0 && o.sampled < n ? sampledSoftmax(rows, cases.targets, n, o.sampled, rng) : undefined;
+      const l = optimizer.minimize(() => lossOf(rows, sample), true, [logH, logTypeW, logTau]);
       if (l !== null) {
         if (onStep !== undefined && (step % 25 === 0 || step === o.steps)) onStep(step, (await l.data())[0] as number);
         l.dispose();
@@ -153,18 +187,25 @@ export async function fitDecayMixEncoder(
     }
     optimizer.dispose();
     const loss = await evalLoss();
-    const w = Array.from(await typeW.data());
-    // The user vector is normalised, so only the weights' ratios matter: keep them on the defaults' scale.
-    const mean = w.reduce((a, b) => a + b, 0) / w.length;
-    const defaultMean = TYPES.reduce((a, t) => a + o.weights[t], 0) / TYPES.length;
+    const w = Array.from(await logTypeW.data(), Math.exp);
+    // The user vector is normalised, so only the weights' ratios matter: the types in the data are
+    // put back on the defaults' scale; types absent from it had no say and keep their defaults.
+    const present = TYPES.map((_, i) => cases.types.some((x, j) => x === i && cases.mask[j] === 1));
+    let mean = 0;
+    let defaultMean = 0;
+    TYPES.forEach((t, i) => {
+      if (!present[i]) return;
+      mean += w[i] as number;
+      defaultMean += o.weights[t];
+    });
     const weights = {} as Record<InteractionType, number>;
-    TYPES.forEach((t, i) => (weights[t] = mean > 0 ? ((w[i] as number) * defaultMean) / mean : o.weights[t]));
+    TYPES.forEach((t, i) => (weights[t] = present[i] && mean > 0 ? ((w[i] as number) * defaultMean) / mean : o.weights[t]));
     const halfLifeMs = Math.exp((await logH.data())[0] as number) * HOUR;
     return { halfLifeMs, weights, lossBefore, loss };
   } finally {
     V.dispose();
     logH.dispose();
-    typeW.dispose();
+    logTypeW.dispose();
     logTau.dispose();
   }
 }

@@ -1,6 +1,7 @@
 import type { Rng } from '../core/index.ts';
 import { createMetricAccumulator, rankBlended } from './metrics.ts';
-import type { ComponentName, ModelParams, SequenceModel } from '../sequence/index.ts';
+import type { BlendWeights, ComponentName, ModelParams, SequenceModel } from '../sequence/index.ts';
+import { addLearned, type LearnedTop } from './learned.ts';
 import type { EvalCase } from './protocol.ts';
 import { createSparseScores, type SparseScores } from '../sequence/index.ts';
 
@@ -95,7 +96,8 @@ export function tuneComponents(
   return { params, steps };
 }
 
-interface Cached {
+/** Top normalised scores of each component for one validation case. */
+export interface CachedCase {
   target: number;
   excluded: ReadonlySet<number>;
   parts: { ids: Int32Array; vals: Float32Array }[];
@@ -119,7 +121,7 @@ function topOf(acc: SparseScores, n: number): { ids: Int32Array; vals: Float32Ar
 }
 
 /** Top `topN` normalised scores of each component per case: enough to decide ranks near the top. */
-function cacheComponents(model: SequenceModel, names: readonly ComponentName[], cases: readonly EvalCase[], topN: number): Cached[] {
+export function cacheComponents(model: SequenceModel, names: readonly ComponentName[], cases: readonly EvalCase[], topN = 300): CachedCase[] {
   const acc = createSparseScores(model.stats.numItems());
   return cases.map((c) => ({
     target: c.target,
@@ -131,60 +133,122 @@ function cacheComponents(model: SequenceModel, names: readonly ComponentName[], 
   }));
 }
 
-function blendObjective(model: SequenceModel, cached: readonly Cached[], weights: number[], pop: number, objective: Objective): number {
+/** The learned component's best items per cached case (same order) and the cuts to try. */
+export interface LearnedTuning {
+  tops: readonly LearnedTop[];
+  cuts: readonly number[];
+}
+
+interface Blend {
+  weights: number[];
+  pop: number;
+  learned: number;
+  cut: number;
+}
+
+function blendObjective(model: SequenceModel, cached: readonly CachedCase[], b: Blend, objective: Objective, learned: LearnedTuning | undefined): number {
   const acc = createSparseScores(model.stats.numItems());
-  const base = { ...model.base(), weight: pop };
+  const base = { ...model.base(), weight: b.pop };
+  const add = (item: number, v: number): void => acc.add(item, v);
   const ranks: number[] = [];
-  for (const c of cached) {
+  cached.forEach((c, i) => {
     acc.reset();
     c.parts.forEach((p, k) => {
-      const w = weights[k] as number;
+      const w = b.weights[k] as number;
       if (w === 0) return;
-      for (let i = 0; i < p.ids.length; i++) acc.add(p.ids[i] as number, w * (p.vals[i] as number));
+      for (let j = 0; j < p.ids.length; j++) acc.add(p.ids[j] as number, w * (p.vals[j] as number));
     });
+    if (learned !== undefined && b.learned > 0) addLearned(learned.tops[i] as LearnedTop, b.cut, b.learned, add);
     ranks.push(rankBlended(base, acc, c.target, c.excluded));
-  }
+  });
   return objectiveOf(ranks, objective);
 }
 
 const FACTORS = [0, 0.125, 0.25, 0.5, 0.7, 1.4, 2, 4, 8];
 
-/** Coordinate ascent over the blend weights of `names` plus popularity. Returns the tuned params. */
+/** One coordinate of the ascent: its name and the blends to try from the current one. */
+interface Coordinate {
+  label: string;
+  trials(b: Blend): Blend[];
+}
+
+const around = (current: number): number[] => [...new Set(FACTORS.map((f) => (current === 0 ? f * 0.1 : current * f)))];
+
+/** From zero, the learned weight is searched on a grid on the scale of the other (normalised) components, jointly with the cut. */
+const LEARNED_GRID = [0.05, 0.1, 0.2, 0.4, 0.8, 1.6];
+
+function coordinates(names: readonly ComponentName[], learned: LearnedTuning | undefined, learnedOnly: boolean): Coordinate[] {
+  const list: Coordinate[] = (learnedOnly ? [] : names).map((n, k) => ({
+    label: `blend ${n}`,
+    trials: (b) => around(b.weights[k] as number).map((v) => ({ ...b, weights: b.weights.map((w, i) => (i === k ? v : w)) })),
+  }));
+  if (learned !== undefined) {
+    list.push({
+      label: 'blend learned',
+      trials: (b) => (b.learned === 0 ? learned.cuts.flatMap((cut) => LEARNED_GRID.map((v) => ({ ...b, learned: v, cut }))) : around(b.learned).map((v) => ({ ...b, learned: v }))),
+    });
+    list.push({ label: 'learned cut', trials: (b) => learned.cuts.map((cut) => ({ ...b, cut })) });
+  }
+  if (!learnedOnly) list.push({ label: 'blend popularity', trials: (b) => around(b.pop).map((v) => ({ ...b, pop: v })) });
+  return list;
+}
+
+export interface WeightTuning {
+  params: ModelParams;
+  value: number;
+  steps: number;
+  /** With a learned component: its tuned weight (0 when it did not help on validation) and cut. */
+  learned?: { weight: number; cut: number };
+  cached: CachedCase[];
+}
+
+/**
+ * Coordinate ascent over the blend weights of `names` plus popularity (and the learned component's
+ * weight and cut, when given). Starts from `initial` weights (default: 1 each, popularity 0.01,
+ * learned 0), so a learned component only enters when it raises the validation objective. With
+ * `learnedOnly`, the other weights stay as given: what changes is then the learned component's doing.
+ */
 export function tuneWeights(
   model: SequenceModel,
   names: readonly ComponentName[],
   cases: readonly EvalCase[],
   objective: Objective,
   onStep: StepListener,
-  { rounds = 3, topN = 300, step0 = 0 } = {},
-): { params: ModelParams; value: number; steps: number } {
-  const cached = cacheComponents(model, names, cases, topN);
-  const w = names.map(() => 1);
-  let pop = 0.01;
+  {
+    rounds = 3,
+    topN = 300,
+    step0 = 0,
+    cached,
+    initial,
+    learned,
+    learnedOnly = false,
+  }: { rounds?: number; topN?: number; step0?: number; cached?: CachedCase[]; initial?: BlendWeights; learned?: LearnedTuning; learnedOnly?: boolean } = {},
+): WeightTuning {
+  const cache = cached ?? cacheComponents(model, names, cases, topN);
+  let b: Blend = {
+    weights: names.map((n) => (initial === undefined ? 1 : initial[n])),
+    pop: initial?.popularity ?? 0.01,
+    learned: 0,
+    cut: learned?.cuts[Math.floor(learned.cuts.length / 2)] ?? 0,
+  };
   let steps = step0;
-  let best = blendObjective(model, cached, w, pop, objective);
+  let best = blendObjective(model, cache, b, objective, learned);
   onStep({ step: ++steps, label: 'blend start', value: best });
+  const coords = coordinates(names, learned, learnedOnly);
   for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k <= names.length; k++) {
-      const current = k < names.length ? (w[k] as number) : pop;
-      const tried = new Set(FACTORS.map((f) => (current === 0 ? f * 0.1 : current * f)));
-      for (const v of tried) {
-        const trialW = [...w];
-        let trialPop = pop;
-        if (k < names.length) trialW[k] = v;
-        else trialPop = v;
-        const score = blendObjective(model, cached, trialW, trialPop, objective);
+    for (const c of coords) {
+      for (const trial of c.trials(b)) {
+        const score = blendObjective(model, cache, trial, objective, learned);
         if (score > best) {
           best = score;
-          if (k < names.length) w[k] = v;
-          else pop = v;
+          b = trial;
         }
       }
-      onStep({ step: ++steps, label: `blend ${k < names.length ? names[k] : 'popularity'}`, value: best });
+      onStep({ step: ++steps, label: c.label, value: best });
     }
   }
   const params = structuredClone(model.params);
-  params.weights = { popularity: pop, knn: 0, transitions: 0, neighbours: 0, repeat: 0 };
-  names.forEach((n, k) => (params.weights[n] = w[k] as number));
-  return { params, value: best, steps };
+  params.weights = { popularity: b.pop, knn: 0, transitions: 0, neighbours: 0, repeat: 0 };
+  names.forEach((n, k) => (params.weights[n] = b.weights[k] as number));
+  return { params, value: best, steps, cached: cache, ...(learned === undefined ? {} : { learned: { weight: b.learned, cut: b.cut } }) };
 }

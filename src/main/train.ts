@@ -2,9 +2,12 @@ import { loadConfig, type Config } from '../config/index.ts';
 import { badRequest, type Logger } from '../core/index.ts';
 import {
   collectTrainingData,
+  formatAugment,
   linesTrainingData,
+  parseAugment,
   readLineSequences,
   trainModel,
+  type AugmentOptions,
   type TrainingData,
   type TrainOptions,
 } from '../batch/index.ts';
@@ -28,9 +31,23 @@ export interface TrainFlags {
   /** How the user encoder is fitted: `tfjs` (default) or `fixed` (built-in parameters). */
   encoder: 'tfjs' | 'fixed';
   config: string | undefined;
+  /** Fine-tuning epochs (0: none), its targets, and the per-market fine-tunes. */
+  finetune: number | undefined;
+  finetuneOn: TrainOptions['finetuneOn'] | undefined;
+  perMarket: boolean;
+  marketEpochs: number | undefined;
+  minMarketCases: number | undefined;
+  augment: AugmentOptions | undefined;
+  adversarial: number | undefined;
+  adversarialWeight: number | undefined;
+  /** Half-life of the user encoder (ms): its value when fixed, the start of its fit otherwise. */
+  halfLife: number | undefined;
 }
 
-const USAGE = 'meridian train [--from-store | --log FILE… | --lines FILE…] [--tenant T] [--epochs N] [--dim N] [--seed N] [--every 6h] [--encoder tfjs|fixed] [--no-eval] [--config FILE]';
+const USAGE =
+  'meridian train [--from-store | --log FILE… | --lines FILE…] [--tenant T] [--epochs N] [--dim N] [--seed N] [--every 6h] [--encoder tfjs|fixed] ' +
+  '[--half-life 30m] [--finetune N] [--finetune-on purchases|all] [--per-market] [--market-epochs N] [--min-market-cases N] ' +
+  '[--augment crop,mask,reorder] [--augment-copies N] [--adversarial EPS] [--adversarial-weight W] [--no-eval] [--config FILE]';
 
 const bad = (flag: string, msg: string): never => {
   throw badRequest('train_bad_flag', `${flag}: ${msg} (usage: ${USAGE})`, flag);
@@ -39,11 +56,25 @@ const bad = (flag: string, msg: string): never => {
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `90s`, `15m`, `6h`, `1d` in ms. */
-export function parseDuration(v: string): number {
+export function parseDuration(v: string, flag = '--every'): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v.trim());
   const ms = m === null ? NaN : Number(m[1]) * (UNITS[m[2] as string] as number);
-  if (!(ms >= 1000)) bad('--every', `expected a duration of at least 1s like 30m, 6h or 1d, got "${v}"`);
+  if (!(ms >= 1000)) bad(flag, `expected a duration of at least 1s like 30m, 6h or 1d, got "${v}"`);
   return ms;
+}
+
+function positive(flag: string, v: string, allowZero = false): number {
+  const n = Number(v);
+  if (!(Number.isFinite(n) && (n > 0 || (allowZero && n === 0)))) bad(flag, `expected a number ${allowZero ? '>= 0' : '> 0'}, got "${v}"`);
+  return n;
+}
+
+function augmentFlag(flag: string, v: string, copies: number): AugmentOptions {
+  try {
+    return parseAugment(v, copies);
+  } catch (e) {
+    return bad(flag, (e as Error).message);
+  }
 }
 
 function int(flag: string, v: string, min: number): number {
@@ -53,11 +84,35 @@ function int(flag: string, v: string, min: number): number {
 }
 
 export function parseTrainFlags(argv: readonly string[]): TrainFlags {
-  const f: TrainFlags = { fromStore: false, logs: [], lines: [], tenant: undefined, epochs: undefined, dim: undefined, seed: undefined, every: undefined, evaluate: true, encoder: 'tfjs', config: undefined };
+  const f: TrainFlags = {
+    fromStore: false,
+    logs: [],
+    lines: [],
+    tenant: undefined,
+    epochs: undefined,
+    dim: undefined,
+    seed: undefined,
+    every: undefined,
+    evaluate: true,
+    encoder: 'tfjs',
+    config: undefined,
+    finetune: undefined,
+    finetuneOn: undefined,
+    perMarket: false,
+    marketEpochs: undefined,
+    minMarketCases: undefined,
+    augment: undefined,
+    adversarial: undefined,
+    adversarialWeight: undefined,
+    halfLife: undefined,
+  };
+  let augmentSpec: string | undefined;
+  let copies = 1;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     if (flag === '--from-store') f.fromStore = true;
     else if (flag === '--no-eval') f.evaluate = false;
+    else if (flag === '--per-market') f.perMarket = true;
     else {
       const v = argv[++i];
       if (v === undefined || !flag.startsWith('--')) return bad(flag, flag.startsWith('--') ? 'expected a value' : 'unexpected argument');
@@ -71,10 +126,21 @@ export function parseTrainFlags(argv: readonly string[]): TrainFlags {
         case '--every': f.every = parseDuration(v); break;
         case '--config': f.config = v; break;
         case '--encoder': f.encoder = v === 'tfjs' || v === 'fixed' ? v : bad(flag, `expected tfjs or fixed, got "${v}"`); break;
+        case '--half-life': f.halfLife = parseDuration(v, flag); break;
+        case '--finetune': f.finetune = int(flag, v, 0); break;
+        case '--finetune-on': f.finetuneOn = v === 'purchases' || v === 'all' ? v : bad(flag, `expected purchases or all, got "${v}"`); break;
+        case '--market-epochs': f.marketEpochs = int(flag, v, 1); break;
+        case '--min-market-cases': f.minMarketCases = int(flag, v, 1); break;
+        case '--augment': augmentSpec = v; break;
+        case '--augment-copies': copies = int(flag, v, 1); break;
+        case '--adversarial': f.adversarial = positive(flag, v, true); break;
+        case '--adversarial-weight': f.adversarialWeight = positive(flag, v); break;
         default: return bad(flag, 'unknown flag');
       }
     }
   }
+  if (augmentSpec !== undefined) f.augment = augmentFlag('--augment', augmentSpec, copies);
+  if (f.perMarket && f.finetune === 0) bad('--per-market', 'the per-market fine-tune starts from the all-market fine-tune: it needs --finetune > 0');
   const sources = (f.fromStore ? 1 : 0) + (f.logs.length > 0 ? 1 : 0) + (f.lines.length > 0 ? 1 : 0);
   if (sources > 1) bad('--from-store', 'give one source: --from-store, --log files or --lines files');
   if (sources === 0) f.fromStore = true;
@@ -128,6 +194,25 @@ async function load(config: Readonly<Config>, flags: TrainFlags, deps: TrainDeps
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
 
+/** The training options the flags ask for (unset flags keep the trainer's defaults). */
+export function trainOptions(config: Readonly<Config>, flags: TrainFlags): Partial<TrainOptions> {
+  const o: Partial<TrainOptions> = { dim: flags.dim ?? config.index.dim, evaluate: flags.evaluate, encoderFit: flags.encoder, perMarket: flags.perMarket };
+  const set = <K extends keyof TrainOptions>(k: K, v: TrainOptions[K] | undefined): void => {
+    if (v !== undefined) o[k] = v;
+  };
+  set('epochs', flags.epochs);
+  set('seed', flags.seed);
+  set('finetuneEpochs', flags.finetune);
+  set('finetuneOn', flags.finetuneOn);
+  set('marketEpochs', flags.marketEpochs);
+  set('minMarketCases', flags.minMarketCases);
+  set('augment', flags.augment);
+  set('adversarial', flags.adversarial);
+  set('adversarialWeight', flags.adversarialWeight);
+  set('halfLifeMs', flags.halfLife);
+  return o;
+}
+
 /** One run: read, train, evaluate, publish and activate. */
 export async function trainOnce(config: Readonly<Config>, flags: TrainFlags, deps: TrainDeps & { registry: ModelRegistry }): Promise<ModelManifest> {
   const progress = deps.progress ?? ((l: string) => process.stderr.write(l + '\n'));
@@ -135,13 +220,14 @@ export async function trainOnce(config: Readonly<Config>, flags: TrainFlags, dep
   progress('train: item embeddings by item2vec in TypeScript on Float32Array (CPU)');
   const data = await load(config, flags, deps);
   progress(`train: ${data.sequences.length} shoppers, ${data.itemIds.length} items, ${data.range.events} events read in ${secs(performance.now() - t0)}`);
-  const options: Partial<TrainOptions> = { dim: flags.dim ?? config.index.dim, evaluate: flags.evaluate, encoderFit: flags.encoder };
-  if (flags.epochs !== undefined) options.epochs = flags.epochs;
-  if (flags.seed !== undefined) options.seed = flags.seed;
+  const options = trainOptions(config, flags);
+  if (options.augment !== undefined) progress(`train: augmentation ${formatAugment(options.augment)}, ${options.augment.copies} view(s) per sequence per epoch`);
+  if ((options.adversarial ?? 0) > 0) progress(`train: adversarial training, FGSM radius ${options.adversarial}`);
   const artifact = await trainModel(data, options, {
     onEpoch: (phase, p) => progress(`train: ${phase} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} (${secs(p.ms)}, ETA ${secs(p.etaMs)})`),
     onBackend: (backend) => progress(`train: user encoder fitted with @tensorflow/tfjs on the ${backend} backend`),
     onEncoderStep: (phase, step, steps, loss) => progress(`train: ${phase} step ${step}/${steps} loss ${loss.toFixed(4)}`),
+    onNote: (phase, message) => progress(`train: ${phase}: ${message}`),
   });
   artifact.config = { ...artifact.config, source: flags.fromStore ? config.eventStore : [...flags.logs, ...flags.lines], tenant: flags.tenant ?? null };
   const manifest = await deps.registry.publish(artifact);
@@ -151,10 +237,13 @@ export async function trainOnce(config: Readonly<Config>, flags: TrainFlags, dep
 
 function summary(m: ModelManifest, ms: number): string {
   type M = { hr10: number; ndcg10: number };
-  const h = m.metrics.holdout as { cases: number; model: M; popularity: M; builtIn: M } | undefined;
+  const h = m.metrics.holdout as { cases: number; model: M; perMarket?: M; popularity: M; builtIn: M } | undefined;
   const fmt = (x: M): string => `HR@10 ${x.hr10.toFixed(4)} NDCG@10 ${x.ndcg10.toFixed(4)}`;
-  const quality = h === undefined ? '' : ` | held-out last item (${h.cases} shoppers): model ${fmt(h.model)}; popularity ${fmt(h.popularity)}; built-in content ${fmt(h.builtIn)}`;
-  return `model ${m.version} published and active: ${m.items} items, dim ${m.dim}, ${secs(ms)}${quality}`;
+  const perMarket = h?.perMarket === undefined ? '' : `; with per-market vectors ${fmt(h.perMarket)}`;
+  const quality = h === undefined ? '' : ` | held-out last item (${h.cases} shoppers): model ${fmt(h.model)}${perMarket}; popularity ${fmt(h.popularity)}; built-in content ${fmt(h.builtIn)}`;
+  const markets = (m.metrics.markets as string[] | undefined) ?? [];
+  const tables = markets.length === 0 ? '' : `, per-market vectors for ${markets.join(', ')}`;
+  return `model ${m.version} published and active: ${m.items} items, dim ${m.dim}${tables}, ${secs(ms)}${quality}`;
 }
 
 /** Waits `ms` or until `signal` aborts; resolves false when aborted. */

@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
-import { datasetName, runEvaluate } from '../../src/batch/index.ts';
+import { datasetName, runEvaluate, type MultiSeedReport } from '../../src/batch/index.ts';
 import { tempDir } from '../helpers.ts';
 import { chainSequences, writeLinesFile, writeSessionsDir } from './fixtures.ts';
 
@@ -26,7 +26,7 @@ describe('meridian evaluate', () => {
   it('prints one JSON object with the engine, the baselines and the published rows', async () => {
     const path = await writeLinesFile(dir, 'beauty.txt', chainSequences({ users: 150, items: 50 }));
     const out = capture();
-    await runEvaluate(['--data', path, '--format', 'lines', '--json', '--seed', '5', '--quick', '--tune-cases', '100'], { logger: silentLogger, write: out.write });
+    await runEvaluate(['--data', path, '--format', 'lines', '--json', '--seed', '5', '--quick', '--tune-cases', '100', '--learned', 'none'], { logger: silentLogger, write: out.write });
     const r = JSON.parse(out.text()) as Record<string, unknown>;
     expect(Object.keys(r)).toEqual(expect.arrayContaining(['dataset', 'protocol', 'engine', 'baselines', 'published', 'seed', 'trainSeconds']));
     expect(r.dataset).toBe('beauty');
@@ -61,7 +61,7 @@ describe('meridian evaluate', () => {
   it('shows published rows apart from measured ones', async () => {
     const path = await writeLinesFile(dir, 'sports.txt', chainSequences({ users: 100, items: 30 }));
     const out = capture();
-    await runEvaluate(['--data', path, '--format', 'lines', '--quick', '--tune-cases', '50'], { logger: silentLogger, write: out.write });
+    await runEvaluate(['--data', path, '--format', 'lines', '--quick', '--tune-cases', '50', '--learned', 'none'], { logger: silentLogger, write: out.write });
     const lines = out.text().split('\n');
     const sep = lines.findIndex((l) => /^-+$/.test(l));
     expect(sep).toBeGreaterThan(0);
@@ -69,10 +69,52 @@ describe('meridian evaluate', () => {
     expect(lines.slice(sep + 1).filter((l) => l.includes('published'))).toHaveLength(3);
   });
 
+  it('adds the learned component with its weight tuned on validation, and writes the ablation table', async () => {
+    const path = await writeLinesFile(dir, 'beauty.txt', chainSequences({ users: 150, items: 50 }));
+    const out = capture();
+    const outDir = join(dir, 'report');
+    const args = ['--data', path, '--format', 'lines', '--quick', '--tune-cases', '100', '--learned', 'pretrain,finetune', '--ablation', '--learned-encoder', 'fixed', '--out', outDir, '--json'];
+    const r = await runEvaluate(args, { logger: silentLogger, write: out.write });
+    const rows = r.learned?.rows ?? [];
+    expect(rows.map((row) => row.parts)).toEqual([['pretrain'], ['pretrain', 'finetune']]);
+    expect(r.statistics).toBeDefined();
+    for (const row of rows) {
+      expect(row.weight).toBeGreaterThanOrEqual(0);
+      expect(row.validation).toBeGreaterThanOrEqual(r.learned?.statisticsValidation ?? Infinity);
+      // Weight 0: nothing trained on the test split, the engine is the statistics alone.
+      if (row.weight === 0) expect(row.test).toEqual(r.statistics);
+      else expect(row.training.test?.cpuSeconds).toBeGreaterThan(0);
+      expect(row.training.validation.cpuSeconds).toBeGreaterThan(0);
+    }
+    expect(r.engine).toEqual(rows[1]?.test);
+    const md = await readFile(join(outDir, 'beauty-ablation.md'), 'utf8');
+    expect(md).toContain('| statistics only (the engine without a learned component) | 1 |');
+    expect(md).toContain('| + fine-tune | 1 |');
+    expect(md).toContain(`meridian evaluate ${args.join(' ')}`);
+    expect((JSON.parse(out.text()) as { learned: { rows: unknown[] } }).learned.rows).toHaveLength(2);
+  }, 60_000);
+
+  it('runs several seeds and reports their mean and spread', async () => {
+    const path = await writeLinesFile(dir, 'sports.txt', chainSequences({ users: 120, items: 40 }));
+    const out = capture();
+    const r = (await runEvaluate(['--data', path, '--format', 'lines', '--quick', '--tune-cases', '80', '--seeds', '1,2', '--learned', 'none'], { logger: silentLogger, write: out.write })) as MultiSeedReport;
+    expect(r.runs.map((x) => x.seed)).toEqual([1, 2]);
+    expect(r.seeds.seeds).toEqual([1, 2]);
+    const ndcg = r.runs.map((x) => x.engine.ndcg10 as number);
+    expect(r.engine.ndcg10).toBeCloseTo((ndcg[0] as number) / 2 + (ndcg[1] as number) / 2, 10);
+    expect(r.seeds.engine.ndcg10?.sd).toBeCloseTo(Math.abs((ndcg[0] as number) - (ndcg[1] as number)) / Math.SQRT2, 10);
+    expect(out.text()).toMatch(/seeds 1, 2: engine NDCG@10 \d\.\d{4} ± \d\.\d{4}/);
+  });
+
   it('rejects bad arguments with a clear error', async () => {
     const deps = { logger: silentLogger, write: () => undefined };
     await expect(runEvaluate(['--format', 'lines'], deps)).rejects.toMatchObject({ code: 'EVAL_BAD_ARGS' });
     await expect(runEvaluate(['--data', 'x', '--format', 'csv'], deps)).rejects.toMatchObject({ code: 'EVAL_BAD_ARGS' });
     await expect(runEvaluate(['--data', join(dir, 'missing.txt'), '--format', 'lines'], deps)).rejects.toMatchObject({ code: 'EVAL_BAD_ARGS' });
+    await expect(runEvaluate(['--data', 'x', '--format', 'lines', '--learned', 'pretrain,gru'], deps)).rejects.toThrow(/unknown part "gru"/);
+    await expect(runEvaluate(['--data', 'x', '--format', 'lines', '--learned', 'finetune'], deps)).rejects.toThrow(/starts with pretrain/);
+    await expect(runEvaluate(['--data', 'x', '--format', 'lines', '--learned', 'none', '--ablation'], deps)).rejects.toThrow(/--ablation/);
+    await expect(runEvaluate(['--data', 'x', '--format', 'lines', '--seeds', '1,x'], deps)).rejects.toThrow(/--seeds/);
+    await expect(runEvaluate(['--data', 'x', '--format', 'lines', '--adversarial', '0'], deps)).rejects.toThrow(/--adversarial/);
   });
 });

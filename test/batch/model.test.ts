@@ -108,9 +108,9 @@ describe('streaming model', () => {
     expect(() => createSequenceModel({ params: only({ knn: -1 }) })).toThrow(RangeError);
   });
 
-  it('beats popularity on structured data after tuning on validation only', () => {
+  it('beats popularity on structured data after tuning on validation only', async () => {
     const seqs = chainSequences({ users: 300, items: 80 }).map((s) => Int32Array.from(s));
-    const run = evaluateData({ format: 'lines', numItems: 80, sequences: seqs, tests: [] }, { seed: 3, quick: true, tuneCases: 200 });
+    const run = await evaluateData({ format: 'lines', numItems: 80, sequences: seqs, tests: [] }, { seed: 3, quick: true, tuneCases: 200, learned: { parts: [] } });
     const engine = run.engine.test.sequential();
     const pop = run.baselines.popularity?.test.sequential();
     expect(pop).toBeDefined();

@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitContentMap } from '../../src/batch/item2vec-content.ts';
 import { trainItem2Vec, type EpochProgress } from '../../src/batch/item2vec.ts';
-import { collectTrainingData, type ItemContent, type TrainingData } from '../../src/batch/train-data.ts';
+import { parseAugment } from '../../src/batch/augment.ts';
+import { collectTrainingData, linesTrainingData, type ItemContent, type TrainingData } from '../../src/batch/train-data.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { trainModel } from '../../src/batch/train.ts';
 import { createRng, dot, normalizedCopy, silentLogger } from '../../src/core/index.ts';
 import type { MeridianEvent } from '../../src/ingest/index.ts';
-import { parseTrainFlags, runTrain } from '../../src/main/index.ts';
+import { parseTrainFlags, runTrain, trainOptions } from '../../src/main/index.ts';
 import { createHashedContentEncoder } from '../../src/online/index.ts';
 import { applyContentMap, createModelRegistry } from '../../src/registry/index.ts';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';
@@ -116,10 +118,53 @@ describe('trainModel', () => {
     const hashed = createHashedContentEncoder({ dim: 32 });
     const map = a.weights['content-map']?.data as Float32Array;
     let cos = 0;
-    a.itemIds.forEach((id, i) => (cos += dot(applyContentMap(hashed.encode(data.contents.get(id) as ItemContent), map, 16), a.itemVectors.subarray(i * 16, (i + 1) * 16))));
+    a.itemIds.forEach((id, i) => (cos += dot(applyContentMap(hashed.encode(data.contents.get(id) as ItemContent), map, 16), row(a.itemVectors, i, 16))));
     expect(cos / a.itemIds.length).toBeCloseTo(a.metrics.contentFit as number, 4);
     expect(a.encoder).toEqual({ kind: 'decay-mix', halfLifeMs: 30 * 60_000, weights: { view: 1, click: 2, add_to_cart: 3, purchase: 4 } });
   }, 60_000);
+});
+
+describe('fine-tuning per market, with augmentation and adversarial training', () => {
+  it('fine-tunes each market with enough purchase cases from the all-market vectors, and publishes its table', async () => {
+    const { data } = await simulated(7);
+    const phases = new Set<string>();
+    const notes: string[] = [];
+    const a = await trainModel(
+      data,
+      { dim: 16, epochs: 2, contentDim: 32, seed: 1, finetuneEpochs: 1, perMarket: true, minMarketCases: 30, augment: parseAugment('crop,mask'), adversarial: 0.1 },
+      { onEpoch: (phase) => phases.add(phase), onNote: (phase, m) => notes.push(`${phase}: ${m}`) },
+    );
+    // Purchase cases per market in this simulation: FR 73, US 78, ES 33 (>= 30); DE 29, JP 25, GB 18, BR 14, none in MX and CA.
+    expect(a.metrics.markets).toEqual(['FR', 'US', 'ES']);
+    expect([...phases]).toEqual(expect.arrayContaining(['pretrain', 'fine-tune', 'market FR', 'market US', 'market ES', 'evaluate: market FR']));
+    expect(notes).toContain('market DE: 29 target cases (< 30): keeps the all-market vectors');
+    for (const m of ['fr', 'us', 'es']) {
+      const w = a.weights[`market-${m}`];
+      expect(w?.shape).toEqual([a.itemIds.length, 16]);
+      expect(Array.from(w?.data ?? [])).not.toEqual(Array.from(a.itemVectors));
+    }
+    expect(a.weights['market-de']).toBeUndefined();
+    const holdout = a.metrics.holdout as { perMarket?: { hr10: number } };
+    expect(holdout.perMarket?.hr10).toBeGreaterThanOrEqual(0);
+    expect((a.config.augment as { rates: object }).rates).toEqual({ crop: 0.6, mask: 0.3 });
+  }, 60_000);
+
+  it('falls back to every next item when the data has no purchases, and says so', async () => {
+    const data = await linesTrainingData((async function* () {
+      for (const [u, s] of clustered(3, 40).entries()) yield { user: String(u), items: s.map((x) => x + 1) };
+    })());
+    const notes: string[] = [];
+    const a = await trainModel(data, { dim: 8, epochs: 1, contentDim: 16, finetuneEpochs: 1, evaluate: false }, { onNote: (phase, m) => notes.push(`${phase}: ${m}`) });
+    expect(notes).toEqual(['fine-tune: no carts or purchases in the data: fine-tuning on every next item']);
+    expect((a.metrics.losses as { finetune?: number }).finetune).toBeGreaterThan(0);
+  });
+
+  it('rejects options training cannot use, naming them', async () => {
+    const { data } = await simulated(7, 300);
+    await expect(trainModel(data, { finetuneOn: 'carts' as 'all' })).rejects.toThrow(/finetuneOn/);
+    await expect(trainModel(data, { adversarial: -1 })).rejects.toThrow(/adversarial/);
+    await expect(trainModel(data, { marketEpochs: 0 })).rejects.toMatchObject({ code: 'train_bad_option' });
+  });
 });
 
 describe('the user encoder fitted with tfjs', () => {
@@ -146,6 +191,27 @@ describe('meridian train', () => {
     expect(() => parseTrainFlags(['--every', 'soon'])).toThrow(/--every/);
     expect(() => parseTrainFlags(['--from-store', '--log', 'x'])).toThrow(/one source/);
     expect(() => parseTrainFlags(['--bogus', '1'])).toThrow(/unknown flag/);
+  });
+
+  it('parses the fine-tuning, augmentation and adversarial flags into training options', () => {
+    const f = parseTrainFlags(['--lines', 'x.txt', '--finetune', '3', '--finetune-on', 'all', '--per-market', '--market-epochs', '2', '--min-market-cases', '50', '--augment', 'crop=0.5,reorder', '--augment-copies', '2', '--adversarial', '0.2', '--adversarial-weight', '0.5', '--half-life', '10m']);
+    const config = loadConfig({ env: {} });
+    expect(trainOptions(config, f)).toMatchObject({
+      finetuneEpochs: 3,
+      finetuneOn: 'all',
+      perMarket: true,
+      marketEpochs: 2,
+      minMarketCases: 50,
+      augment: { rates: { crop: 0.5, reorder: 0.3 }, copies: 2 },
+      adversarial: 0.2,
+      adversarialWeight: 0.5,
+      halfLifeMs: 600_000,
+    });
+    expect(trainOptions(config, parseTrainFlags([]))).not.toHaveProperty('augment');
+    expect(() => parseTrainFlags(['--augment', 'shuffle'])).toThrow(/--augment.*unknown augmentation/);
+    expect(() => parseTrainFlags(['--finetune-on', 'carts'])).toThrow(/purchases or all/);
+    expect(() => parseTrainFlags(['--adversarial', '-1'])).toThrow(/--adversarial/);
+    expect(() => parseTrainFlags(['--per-market', '--finetune', '0'])).toThrow(/--per-market/);
   });
 
   it('trains from an event log, publishes, activates, shows progress, and repeats with --every', async () => {
