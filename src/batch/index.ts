@@ -8,6 +8,7 @@ export * from './published.ts';
 export * from './report.ts';
 export * from './cli.ts';
 export * from './train.ts';
+export * from './train-tune.ts';
 export * from './train-options.ts';
 export * from './train-fit.ts';
 export * from './train-data.ts';

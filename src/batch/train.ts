@@ -6,6 +6,7 @@ import { loadTf, type TfModule } from './train-tf.ts';
 import { createMetricAccumulator, tiedRank, type SequentialMetrics } from './metrics.ts';
 import { DEFAULT_TRAIN, validateTrainOptions, type TrainHooks, type TrainOptions } from './train-options.ts';
 import type { InteractionType, ShopperSequence, TrainingData } from './train-data.ts';
+import { DEFAULT_TRAIN_TUNE, tuneServing, validationSplit, type ServingTuning, type TrainTuneOptions } from './train-tune.ts';
 
 /** Rank of `target` by `score` among items 0..n-1, the history excluded (a target in it is a miss). */
 function rank(score: (i: number) => number, n: number, target: number, excluded: ReadonlySet<number>): number {
@@ -113,22 +114,25 @@ function lazyTf(o: TrainOptions, hooks: TrainHooks): (() => Promise<TfModule>) |
 /**
  * Trains a model: item2vec pretraining on every shopper's interactions, the user encoder, the
  * next-item fine-tune (on purchases, then per market when asked), and the cold-start content map.
- * With `evaluate`, a first run without each shopper's last item measures HR@10 / NDCG@10 against
- * popularity (reported, never tuned on); the published model is then trained on everything.
+ * With `evaluate` or `tune`, a first run trains on the validation split (each shopper with three
+ * items or more without its last item; its phases are reported as `evaluate: …`). With `evaluate`
+ * it measures HR@10 / NDCG@10 of the first `maxCases` of those shoppers against popularity
+ * (reported, never tuned on). With `tune`, the serving blend is tuned on them (train-tune.ts) and
+ * published with the model. The published model is then trained on everything.
  */
-export async function trainModel(data: TrainingData, options: Partial<TrainOptions> = {}, hooks: TrainHooks = {}): Promise<ModelArtifact> {
+export async function trainModel(data: TrainingData, options: Partial<TrainOptions> = {}, hooks: TrainHooks = {}, tune?: Partial<TrainTuneOptions>): Promise<ModelArtifact> {
   const o: TrainOptions = { ...DEFAULT_TRAIN, ...options };
   validateTrainOptions(o);
   if (data.itemIds.length === 0) throw badRequest('train_no_data', 'no shopper interactions to train on');
   const n = data.itemIds.length;
   const tf = lazyTf(o, hooks);
   let holdout: HoldoutMetrics | undefined;
-  if (o.evaluate) {
-    const cases = data.sequences.filter((s) => s.items.length >= 3).slice(0, o.maxCases);
-    const caseKeys = new Set(cases.map((s) => s.key));
-    const train = data.sequences.map((s) => (caseKeys.has(s.key) ? cut(s) : s));
-    const f = await fitModel(train, data, o, hooks, { evaluating: true, tf });
-    holdout = evaluateHoldout(cases, f, train, data, o);
+  let tuning: ServingTuning | undefined;
+  if (o.evaluate || tune !== undefined) {
+    const split = validationSplit(data);
+    const f = await fitModel(split.train, data, o, hooks, { evaluating: true, tf });
+    if (o.evaluate) holdout = evaluateHoldout(split.cases.slice(0, o.maxCases).map((i) => data.sequences[i] as ShopperSequence), f, split.train, data, o);
+    if (tune !== undefined) tuning = tuneServing(data, split, f, o.dim, { seed: o.seed, ...tune });
   }
   const f = await fitModel(data.sequences, data, o, hooks, { tf });
   const keep: number[] = [];
@@ -147,18 +151,14 @@ export async function trainModel(data: TrainingData, options: Partial<TrainOptio
       markets: [...f.markets.keys()],
       ...(f.encoder.loss === undefined ? {} : { encoderLoss: { before: f.encoder.lossBefore, after: f.encoder.loss } }),
       ...(holdout === undefined ? {} : { holdout }),
+      ...(tuning === undefined ? {} : { tuning: tuning.metrics }),
     },
-    config: { ...o },
+    config: { ...o, ...(tune === undefined ? {} : { tune: { tuneCases: tune.tuneCases ?? DEFAULT_TRAIN_TUNE.tuneCases, cuts: [...(tune.cuts ?? DEFAULT_TRAIN_TUNE.cuts)] } }) },
     encoder: { kind: 'decay-mix', halfLifeMs: f.encoder.halfLifeMs, weights: f.encoder.weights },
     content: { kind: 'hashed-linear', inputDim: o.contentDim, lambda: o.lambda },
     itemIds: keep.map((i) => data.itemIds[i] as string),
     itemVectors: rowsOf(f.vectors, keep, o.dim),
     weights,
+    ...(tuning === undefined ? {} : { sequence: tuning.sequence, blend: tuning.blend }),
   };
-}
-
-/** The sequence without its last step. */
-function cut(s: ShopperSequence): ShopperSequence {
-  const k = s.items.length - 1;
-  return { key: s.key, items: s.items.subarray(0, k), types: s.types.slice(0, k), ts: s.ts.subarray(0, k), markets: s.markets.slice(0, k) };
 }

@@ -1,6 +1,7 @@
 import type { Instrumentation, Logger } from '../core/index.ts';
 import type { DeadLetterSink, EventBus } from '../ingest/index.ts';
 import type { ContentEncoder, Tenants, UserEncoder } from '../online/index.ts';
+import type { LearnedBlend } from '../registry/index.ts';
 import { createIngest } from './ingest.ts';
 import { createRecommender } from './recommend.ts';
 import { createSearcher } from './search.ts';
@@ -16,6 +17,8 @@ export interface EngineDeps {
   logger: Logger;
   /** The model version in service; read per request so a swap shows at once. */
   modelVersion?: () => string;
+  /** The learned component's tuned weight and cut in service (absent: the raw cosine, as without a model). */
+  learnedBlend?: () => LearnedBlend | undefined;
   /** Named readiness checks (bus, stores); each resolves true when its service answers. */
   checks?: Record<string, () => Promise<boolean>>;
 }
@@ -24,7 +27,7 @@ export interface EngineDeps {
 export function createEngine(deps: EngineDeps): Engine {
   const modelVersion = deps.modelVersion ?? (() => `${deps.content.name}+${deps.encoder.name}`);
   const ingest = createIngest(deps);
-  const rec = createRecommender({ encoder: deps.encoder, instrumentation: deps.instrumentation, modelVersion });
+  const rec = createRecommender({ encoder: deps.encoder, instrumentation: deps.instrumentation, modelVersion, learnedBlend: deps.learnedBlend });
   const search = createSearcher({ ...deps, modelVersion });
   const checks = deps.checks ?? {};
 

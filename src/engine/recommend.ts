@@ -1,17 +1,22 @@
-import { notFound, type Instrumentation } from '../core/index.ts';
+import { notFound, type Instrumentation, type Scored } from '../core/index.ts';
 import type { CoocRelation, UserState } from '../features/index.ts';
 import type { TenantContext, UserEncoder } from '../online/index.ts';
+import type { LearnedBlend } from '../registry/index.ts';
 import { Candidates, hydrate } from './hydrate.ts';
 import type { ItemList, ItemView, ListQuery, Reason, RecommendQuery } from './types.ts';
 
 /**
- * Blend weights of the candidate sources; vector similarity is a cosine in [-1, 1]. In
- * recommendations the sequence model (the one `meridian evaluate` measures) leads with its blend
- * score, on its own scale: each component normalised to 1 for the history, times its weight (3 in
- * all by default). The user encoder's cosine adds what co-occurrence cannot (items alike in content
- * or in learned space) at most one component's worth; the stored co-occurrence lists and trending,
- * which the sequence model already covers, come in scaled by `lists` to fill gaps (new items,
- * market filters, shoppers the model has not seen).
+ * Blend weights of the candidate sources. In recommendations the sequence model (the one `meridian
+ * evaluate` measures) leads with its blend score, on its own scale: each component normalised to 1
+ * for the history, times its weight (the model version's tuned weights, else the defaults: 1 each,
+ * 3 in all). The user encoder's vector search adds what co-occurrence cannot (items alike in
+ * content or in learned space). When the model in service carries a learned blend, it enters as
+ * evaluation scores it: normalised for the version's cut K (see `addLearnedHits`) times the
+ * version's tuned weight, and not at all at weight 0. Otherwise (built-in encoders, or a version
+ * trained without tuning) it enters as the raw cosine in [-1, 1] times `vector`, at most one
+ * component's worth. The stored co-occurrence lists and trending, which the sequence model already
+ * covers, come in scaled by `lists` to fill gaps (new items, market filters, shoppers the model has
+ * not seen).
  */
 export const WEIGHTS = Object.freeze({
   sequence: 1.0,
@@ -25,10 +30,20 @@ export const WEIGHTS = Object.freeze({
   historyItems: 5,
 });
 
+/**
+ * The largest cut K served: a request searches K + 1 items of the vector index (plus the excluded
+ * ones, which the index over-fetches), so K bounds its cost. At 200 the search list is about the
+ * index's default ef, about twice the CPU of RECOMMEND_EF (see there). Training tunes cuts up to
+ * this value, so a tuned cut is served as tuned; a larger one from elsewhere is served at 200.
+ */
+export const LEARNED_CUT_CAP = 200;
+
 export interface RecommenderDeps {
   encoder: UserEncoder;
   instrumentation: Instrumentation;
   modelVersion: () => string;
+  /** The learned blend of the model in service, read per request; undefined: the raw cosine at `WEIGHTS.vector`. */
+  learnedBlend?: () => LearnedBlend | undefined;
 }
 
 const hasFilters = (q: ListQuery): boolean =>
@@ -70,6 +85,22 @@ async function addCooc(
     const max = list[0]?.score ?? 0;
     if (max > 0) for (const nb of list) into.add(nb.id, (weight * w * nb.score) / max, reason);
     w *= WEIGHTS.historyDecay;
+  }
+}
+
+/**
+ * Hits of the learned component, best first, as evaluation adds it: for K = hits − 1 at most `cut`,
+ * weight × max(0, s(i) − s₍K₊₁₎) / (s₍₁₎ − s₍K₊₁₎) for the K best; nothing when all K + 1 tie.
+ */
+function addLearnedHits(into: Candidates, hits: readonly Scored[], cut: number, weight: number, reason: Reason): void {
+  const k = Math.min(cut, hits.length - 1);
+  if (k <= 0) return;
+  const floor = (hits[k] as Scored).score;
+  const span = (hits[0] as Scored).score - floor;
+  if (!(span > 0)) return;
+  for (let i = 0; i < k; i++) {
+    const h = hits[i] as Scored;
+    into.add(h.id, (weight * (h.score - floor)) / span, reason);
   }
 }
 
@@ -128,8 +159,15 @@ export function createRecommender(deps: RecommenderDeps) {
       for (const h of ctx.sequence.score(key, fetchSize(q), exclude)) c.add(h.id, WEIGHTS.sequence * h.score, reason);
     }
     if (state?.vector !== undefined) {
-      const hits = vectorSearch(ctx, q.market, encoder.query(state.vector), n, exclude);
-      for (const h of hits) c.add(h.id, WEIGHTS.vector * h.score, reason);
+      const learned = deps.learnedBlend?.();
+      if (learned === undefined) {
+        const hits = vectorSearch(ctx, q.market, encoder.query(state.vector), n, exclude);
+        for (const h of hits) c.add(h.id, WEIGHTS.vector * h.score, reason);
+      } else if (learned.weight > 0) {
+        // K + 1 hits besides the excluded ones: the index over-fetches by exactly those it holds.
+        const k = Math.min(learned.cut, LEARNED_CUT_CAP);
+        addLearnedHits(c, vectorSearch(ctx, q.market, encoder.query(state.vector), k + 1, exclude), k, learned.weight, reason);
+      }
     }
     const history = state !== undefined ? recentDistinct(state, WEIGHTS.historyItems) : seen.slice(-WEIGHTS.historyItems).reverse();
     await addCooc(ctx, c, 'view', history, WEIGHTS.lists * WEIGHTS.viewedTogether, 'viewed_together', 20);

@@ -1,7 +1,8 @@
 import { silentLogger, type Logger } from '../core/index.ts';
 import type { VectorIndex } from '../index/index.ts';
 import type { ContentEncoder, TenantContext, Tenants, UserEncoder } from '../online/index.ts';
-import { modelEncoders, type ModelEncoders, type ModelRegistry } from '../registry/index.ts';
+import { modelEncoders, type LearnedBlend, type ModelEncoders, type ModelRegistry } from '../registry/index.ts';
+import { DEFAULT_PARAMS, type ModelParams } from '../sequence/index.ts';
 
 /**
  * Serving's view of the model registry. `content` and `encoder` are stable objects that delegate to
@@ -10,6 +11,11 @@ import { modelEncoders, type ModelEncoders, type ModelRegistry } from '../regist
  * background (yielding to requests); then, in one synchronous step, the tenants' indexes, the
  * encoders and the version change together. A request holds the index it read, so one in flight
  * finishes on the old one.
+ *
+ * The version's tuned ranking (the sequence model's parameters and the learned component's weight
+ * and cut) changes in that same step. The parameters object is kept as read, so it stays the same
+ * object for as long as the version is in service: the online sequence model rebuilds its blend
+ * only when it changes.
  *
  * Shopper vectors written under the previous model stay in the feature store; the decay mix moves
  * each one into the new space as that shopper's next events arrive.
@@ -21,6 +27,10 @@ export interface ModelSwitcher {
   version(): string;
   /** When the version in service was published (ms since epoch); undefined for the built-in encoders. */
   createdAt(): number | undefined;
+  /** The sequence model's parameters in service: the version's tuned ones, else DEFAULT_PARAMS. */
+  sequenceParams(): ModelParams;
+  /** The learned component's weight and cut in the recommendation blend; undefined when the version has none (or before any). */
+  learnedBlend(): LearnedBlend | undefined;
   /** Loads `version` and swaps to it once every tenant's index is rebuilt; adoptions run one at a time. */
   adopt(version: string): Promise<void>;
   /** Follows the registry's active version; returns the function that stops following. */
@@ -45,9 +55,10 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 export function createModelSwitcher({ registry, tenants, makeVectors, defaults, logger = silentLogger, yieldEvery = 128 }: ModelSwitcherOptions): ModelSwitcher {
   const dim = defaults.encoder.dim;
-  let current: { version: string; content: ContentEncoder; encoder: UserEncoder; createdAt?: number } = {
+  let current: { version: string; content: ContentEncoder; encoder: UserEncoder; params: ModelParams; learned?: LearnedBlend; createdAt?: number } = {
     version: `${defaults.content.name}+${defaults.encoder.name}`,
     ...defaults,
+    params: DEFAULT_PARAMS,
   };
   let chain: Promise<void> = Promise.resolve();
   let wanted: string | undefined;
@@ -104,8 +115,16 @@ export function createModelSwitcher({ registry, tenants, makeVectors, defaults, 
       for (const id of ids) if (!ctx.vectors.has(id)) next.remove(id);
       (ctx as { vectors: VectorIndex }).vectors = next;
     }
-    current = { version, content: model.content, encoder: model.encoder, ...(Number.isNaN(createdAt) ? {} : { createdAt }) };
-    logger.info('model in service', { version, tenants: built.size, ms: Math.round(performance.now() - t0) });
+    const { sequence, blend } = loaded.manifest;
+    current = {
+      version,
+      content: model.content,
+      encoder: model.encoder,
+      params: sequence?.params ?? DEFAULT_PARAMS,
+      ...(blend === undefined ? {} : { learned: blend.learned }),
+      ...(Number.isNaN(createdAt) ? {} : { createdAt }),
+    };
+    logger.info('model in service', { version, tenants: built.size, ms: Math.round(performance.now() - t0), tunedSequence: sequence !== undefined, learned: blend?.learned });
   }
 
   const adopt = (version: string): Promise<void> => {
@@ -124,6 +143,8 @@ export function createModelSwitcher({ registry, tenants, makeVectors, defaults, 
     encoder,
     version: () => current.version,
     createdAt: () => current.createdAt,
+    sequenceParams: () => current.params,
+    learnedBlend: () => current.learned,
     adopt,
     follow({ intervalMs = 1000 } = {}) {
       return registry.watch((v) => {

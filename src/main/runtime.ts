@@ -98,8 +98,10 @@ export function openTenants(
     logger: logger.child('models'),
   });
   const { content, encoder } = models;
+  // The blend in service is read per request: a swap brings the new version's tuned parameters.
+  const sequenceOptions = { params: () => models.sequenceParams() };
   const makeSequence = async (tenant: string) =>
-    events === undefined ? createOnlineSequence() : restoreSequence(events.scan({ tenant }));
+    events === undefined ? createOnlineSequence(sequenceOptions) : restoreSequence(events.scan({ tenant }), sequenceOptions);
   const tenants = createTenants({
     makeStore: (tenant) => openFeatureStore(config.featureStore, tenant, { logger: logger.child('features'), instrumentation }),
     makeVectors,
@@ -188,6 +190,7 @@ export async function createRuntime(
     instrumentation,
     logger,
     modelVersion: () => models.version(),
+    learnedBlend: () => models.learnedBlend(),
     checks: {
       bus: () => bus.ping(),
       eventStore: () => eventStore.ping(),

@@ -9,6 +9,7 @@ import {
   trainModel,
   type AugmentOptions,
   type TrainingData,
+  type TuningMetrics,
   type TrainOptions,
 } from '../batch/index.ts';
 import { compareEvents, openEventStore, readEventLog, type EventStore, type MeridianEvent } from '../ingest/index.ts';
@@ -42,12 +43,16 @@ export interface TrainFlags {
   adversarialWeight: number | undefined;
   /** Half-life of the user encoder (ms): its value when fixed, the start of its fit otherwise. */
   halfLife: number | undefined;
+  /** Tune the serving blend on validation and publish it with the model (default on; `--no-tune`). */
+  tune: boolean;
+  /** Validation cases the tuning samples. */
+  tuneCases: number | undefined;
 }
 
 const USAGE =
   'meridian train [--from-store | --log FILE… | --lines FILE…] [--tenant T] [--epochs N] [--dim N] [--seed N] [--every 6h] [--encoder tfjs|fixed] ' +
   '[--half-life 30m] [--finetune N] [--finetune-on purchases|all] [--per-market] [--market-epochs N] [--min-market-cases N] ' +
-  '[--augment crop,mask,reorder] [--augment-copies N] [--adversarial EPS] [--adversarial-weight W] [--no-eval] [--config FILE]';
+  '[--augment crop,mask,reorder] [--augment-copies N] [--adversarial EPS] [--adversarial-weight W] [--no-eval] [--no-tune] [--tune-cases N] [--config FILE]';
 
 const bad = (flag: string, msg: string): never => {
   throw badRequest('train_bad_flag', `${flag}: ${msg} (usage: ${USAGE})`, flag);
@@ -105,6 +110,8 @@ export function parseTrainFlags(argv: readonly string[]): TrainFlags {
     adversarial: undefined,
     adversarialWeight: undefined,
     halfLife: undefined,
+    tune: true,
+    tuneCases: undefined,
   };
   let augmentSpec: string | undefined;
   let copies = 1;
@@ -112,6 +119,7 @@ export function parseTrainFlags(argv: readonly string[]): TrainFlags {
     const flag = argv[i] as string;
     if (flag === '--from-store') f.fromStore = true;
     else if (flag === '--no-eval') f.evaluate = false;
+    else if (flag === '--no-tune') f.tune = false;
     else if (flag === '--per-market') f.perMarket = true;
     else {
       const v = argv[++i];
@@ -127,6 +135,7 @@ export function parseTrainFlags(argv: readonly string[]): TrainFlags {
         case '--config': f.config = v; break;
         case '--encoder': f.encoder = v === 'tfjs' || v === 'fixed' ? v : bad(flag, `expected tfjs or fixed, got "${v}"`); break;
         case '--half-life': f.halfLife = parseDuration(v, flag); break;
+        case '--tune-cases': f.tuneCases = int(flag, v, 1); break;
         case '--finetune': f.finetune = int(flag, v, 0); break;
         case '--finetune-on': f.finetuneOn = v === 'purchases' || v === 'all' ? v : bad(flag, `expected purchases or all, got "${v}"`); break;
         case '--market-epochs': f.marketEpochs = int(flag, v, 1); break;
@@ -223,12 +232,22 @@ export async function trainOnce(config: Readonly<Config>, flags: TrainFlags, dep
   const options = trainOptions(config, flags);
   if (options.augment !== undefined) progress(`train: augmentation ${formatAugment(options.augment)}, ${options.augment.copies} view(s) per sequence per epoch`);
   if ((options.adversarial ?? 0) > 0) progress(`train: adversarial training, FGSM radius ${options.adversarial}`);
-  const artifact = await trainModel(data, options, {
-    onEpoch: (phase, p) => progress(`train: ${phase} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} (${secs(p.ms)}, ETA ${secs(p.etaMs)})`),
-    onBackend: (backend) => progress(`train: user encoder fitted with @tensorflow/tfjs on the ${backend} backend`),
-    onEncoderStep: (phase, step, steps, loss) => progress(`train: ${phase} step ${step}/${steps} loss ${loss.toFixed(4)}`),
-    onNote: (phase, message) => progress(`train: ${phase}: ${message}`),
-  });
+  if (flags.tune) progress('train: the serving blend (sequence model parameters, learned weight and cut) is tuned on validation first; --no-tune skips it');
+  const artifact = await trainModel(
+    data,
+    options,
+    {
+      onEpoch: (phase, p) => progress(`train: ${phase} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(4)} (${secs(p.ms)}, ETA ${secs(p.etaMs)})`),
+      onBackend: (backend) => progress(`train: user encoder fitted with @tensorflow/tfjs on the ${backend} backend`),
+      onEncoderStep: (phase, step, steps, loss) => progress(`train: ${phase} step ${step}/${steps} loss ${loss.toFixed(4)}`),
+      onNote: (phase, message) => progress(`train: ${phase}: ${message}`),
+    },
+    flags.tune ? { logger: deps.logger.child('tune'), ...(flags.tuneCases === undefined ? {} : { tuneCases: flags.tuneCases }) } : undefined,
+  );
+  const tuning = artifact.metrics.tuning as TuningMetrics | undefined;
+  if (tuning !== undefined) {
+    progress(`train: serving blend tuned on ${tuning.cases} validation cases in ${tuning.seconds.toFixed(1)}s: NDCG@10 ${tuning.tuned.toFixed(4)} tuned vs ${tuning.defaults.toFixed(4)} defaults (${tuning.published} published), learned weight ${tuning.learned.weight} cut ${tuning.learned.cut}`);
+  }
   artifact.config = { ...artifact.config, source: flags.fromStore ? config.eventStore : [...flags.logs, ...flags.lines], tenant: flags.tenant ?? null };
   const manifest = await deps.registry.publish(artifact);
   await deps.registry.activate(manifest.version);
@@ -243,7 +262,9 @@ function summary(m: ModelManifest, ms: number): string {
   const quality = h === undefined ? '' : ` | held-out last item (${h.cases} shoppers): model ${fmt(h.model)}${perMarket}; popularity ${fmt(h.popularity)}; built-in content ${fmt(h.builtIn)}`;
   const markets = (m.metrics.markets as string[] | undefined) ?? [];
   const tables = markets.length === 0 ? '' : `, per-market vectors for ${markets.join(', ')}`;
-  return `model ${m.version} published and active: ${m.items} items, dim ${m.dim}${tables}, ${secs(ms)}${quality}`;
+  const t = m.metrics.tuning as TuningMetrics | undefined;
+  const tuned = t === undefined ? '' : ` | serving blend on validation NDCG@10: tuned ${t.tuned.toFixed(4)}, defaults ${t.defaults.toFixed(4)} (${t.published} published)`;
+  return `model ${m.version} published and active: ${m.items} items, dim ${m.dim}${tables}, ${secs(ms)}${quality}${tuned}`;
 }
 
 /** Waits `ms` or until `signal` aborts; resolves false when aborted. */

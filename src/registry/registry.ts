@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { badRequest, MeridianError, notFound, silentLogger, type Logger } from '../core/index.ts';
 import { codeVersion } from './code-version.ts';
 import { bytesToFloat32, float32ToBytes, readIfExists, writeAtomic } from './files.ts';
+import { checkBlend, decodeBlend, decodeSequence, encodeSequence } from './serving.ts';
 import type { LoadedModel, ModelArtifact, ModelManifest, ModelRegistry } from './types.ts';
 
 /** `2026-11-29T01-30-00Z-1a2b3c4d`: sorts by time, safe in every file system. */
@@ -32,6 +33,26 @@ function checkArtifact(m: ModelArtifact): void {
     const size = w.shape.reduce((a, b) => a * b, 1);
     if (size !== w.data.length) throw badRequest('model_invalid', `weight ${name} has ${w.data.length} floats, shape says ${size}`, 'weights');
   }
+  if (m.sequence !== undefined) encodeSequence(m.sequence);
+  if (m.blend !== undefined) checkBlend(m.blend);
+}
+
+/** A stored manifest, its optional serving sections validated (and Infinity restored). */
+function parseManifest(text: string, name: string): ModelManifest {
+  const raw = JSON.parse(text) as Omit<ModelManifest, 'sequence' | 'blend'> & { sequence?: unknown; blend?: unknown };
+  const { sequence, blend, ...rest } = raw;
+  const version = typeof raw.version === 'string' ? raw.version : name;
+  return {
+    ...rest,
+    ...(sequence === undefined ? {} : { sequence: decodeSequence(sequence, version) }),
+    ...(blend === undefined ? {} : { blend: decodeBlend(blend, version) }),
+  };
+}
+
+/** The manifest as written to disk: Infinity parameters as null (JSON has no Infinity). */
+function manifestJson(m: ModelManifest): string {
+  const { sequence, ...rest } = m;
+  return JSON.stringify(sequence === undefined ? rest : { ...rest, sequence: encodeSequence(sequence) }, null, 2);
 }
 
 function versionId(now: number, m: ModelArtifact): string {
@@ -69,7 +90,7 @@ export function createModelRegistry({ dir, logger = silentLogger, now = () => Da
     if (!VERSION.test(version)) throw badRequest('model_bad_version', `"${version}" is not a model version id`, 'version');
     const text = await readIfExists(join(dir, version, 'manifest.json'));
     if (text === undefined) throw notFound('model_not_found', `model version ${version} is not in ${dir}`);
-    return JSON.parse(text) as ModelManifest;
+    return parseManifest(text, version);
   }
 
   async function setActive(version: string, history: string[]): Promise<void> {
@@ -104,11 +125,13 @@ export function createModelRegistry({ dir, logger = silentLogger, now = () => Da
           content: model.content,
           items: model.itemIds.length,
           weights,
+          ...(model.sequence === undefined ? {} : { sequence: { params: structuredClone(model.sequence.params) } }),
+          ...(model.blend === undefined ? {} : { blend: { learned: { ...model.blend.learned } } }),
         };
         await writeFile(join(tmp, 'item-vectors.bin'), float32ToBytes(model.itemVectors));
         await writeFile(join(tmp, 'item-ids.json'), JSON.stringify(model.itemIds));
         // The manifest last: a version directory without one is never listed.
-        await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
+        await writeFile(join(tmp, 'manifest.json'), manifestJson(manifest));
         await rename(tmp, join(dir, version));
         logger.info('model published', { version, items: manifest.items, dim: manifest.dim });
         return manifest;
@@ -129,7 +152,14 @@ export function createModelRegistry({ dir, logger = silentLogger, now = () => Da
       const out: ModelManifest[] = [];
       for (const name of names.filter((n) => VERSION.test(n)).sort()) {
         const text = await readIfExists(join(dir, name, 'manifest.json'));
-        if (text !== undefined) out.push(JSON.parse(text) as ModelManifest);
+        if (text === undefined) continue;
+        try {
+          out.push(parseManifest(text, name));
+        } catch (e) {
+          // One damaged version does not hide the others; loading or activating it fails with the reason.
+          if (!(e instanceof MeridianError)) throw e;
+          logger.warn('model version with a damaged manifest left out of the list', { version: name, err: e });
+        }
       }
       return out;
     },

@@ -1,3 +1,5 @@
+import type { BlendSection, SequenceSection } from './serving.ts';
+
 /** What a training run hands the registry: everything serving needs to use the model. */
 export interface ModelArtifact {
   /** Dimension of the item vectors and of the user encoder's state. */
@@ -15,6 +17,10 @@ export interface ModelArtifact {
   itemVectors: Float32Array;
   /** Further float arrays the encoders need (stored as `<name>.bin`), with their shapes. */
   weights: Record<string, { shape: number[]; data: Float32Array }>;
+  /** The sequence model's parameters tuned on validation; absent: serving keeps its defaults. */
+  sequence?: SequenceSection;
+  /** The learned component's weight and cut in the recommendation blend, tuned with them. */
+  blend?: BlendSection;
 }
 
 export interface ModelManifest {
@@ -29,6 +35,9 @@ export interface ModelManifest {
   content: ModelArtifact['content'];
   items: number;
   weights: Record<string, { file: string; shape: number[] }>;
+  /** As in the artifact; in manifest.json an Infinity parameter is written as null (see serving.ts). */
+  sequence?: SequenceSection;
+  blend?: BlendSection;
 }
 
 export interface LoadedModel {
