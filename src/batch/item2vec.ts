@@ -47,6 +47,31 @@ export interface EpochProgress {
   etaMs: number;
 }
 
+/**
+ * Times a training loop: `due()` says when about 20 ms of work ran since the last yield (a server in
+ * the same process then gets the event loop: `await tick()`), `epoch()` reports an epoch with its ETA.
+ */
+export function createEpochClock(epochs: number, onEpoch?: (p: EpochProgress) => void) {
+  const t0 = performance.now();
+  let te = t0;
+  let chunk = t0;
+  return {
+    begin(): void {
+      te = performance.now();
+      chunk = te;
+    },
+    due: (): boolean => performance.now() - chunk > 20,
+    async tick(): Promise<void> {
+      await new Promise((r) => setImmediate(r));
+      chunk = performance.now();
+    },
+    epoch(epoch: number, loss: number): void {
+      const now = performance.now();
+      onEpoch?.({ epoch, epochs, loss, ms: now - te, etaMs: ((now - t0) / epoch) * (epochs - epoch) });
+    },
+  };
+}
+
 export interface Item2VecResult {
   /** Input vectors, `numItems × dim`, row-major; rows of items never seen stay at their random start. */
   vectors: Float32Array;
@@ -128,7 +153,7 @@ export async function trainItem2Vec(
   const totalSteps = Math.max(1, tokens * epochs * views);
   let step = 0;
   let lastLoss = 0;
-  const t0 = performance.now();
+  const clock = createEpochClock(epochs, onEpoch);
 
   /** One (centre, target, label) update from centre vector `wv` at `wRow`; returns its negative log-likelihood. */
   const update = (wv: Float32Array, wRow: number, tRow: number, label: number, lr: number): number => {
@@ -168,10 +193,9 @@ export async function trainItem2Vec(
   };
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    const te = performance.now();
+    clock.begin();
     let loss = 0;
     let pairs = 0;
-    let chunk = performance.now();
     for (let si = 0; si < sequences.length; si++) {
       for (let v = 0; v < views; v++) {
         const s = v === 0 ? (sequences[si] as Int32Array) : augmentItems(sequences[si] as Int32Array, o.augment as AugmentOptions, rng);
@@ -190,14 +214,10 @@ export async function trainItem2Vec(
           }
         }
       }
-      if (performance.now() - chunk > 20) {
-        await new Promise((r) => setImmediate(r));
-        chunk = performance.now();
-      }
+      if (clock.due()) await clock.tick();
     }
     lastLoss = pairs > 0 ? loss / pairs : 0;
-    const now = performance.now();
-    onEpoch?.({ epoch, epochs, loss: lastLoss, ms: now - te, etaMs: ((now - t0) / epoch) * (epochs - epoch) });
+    clock.epoch(epoch, lastLoss);
   }
   return { vectors: w, context: c, loss: lastLoss };
 }

@@ -1,6 +1,6 @@
 import { badRequest, createRng, type Rng } from '../core/index.ts';
 import { MASKED, randomView, validateAugment, type AugmentOptions } from './augment.ts';
-import { negativeTable, NEGATIVE_TABLE_SIZE, type EpochProgress } from './item2vec.ts';
+import { createEpochClock, negativeTable, NEGATIVE_TABLE_SIZE, type EpochProgress } from './item2vec.ts';
 import type { InteractionType, ShopperSequence } from './train-data.ts';
 
 /**
@@ -143,7 +143,7 @@ export async function finetuneNextItem(
   const total = Math.max(1, cases * views * o.epochs);
   let done = 0;
   let lastLoss = 0;
-  const t0 = performance.now();
+  const clock = createEpochClock(o.epochs, onEpoch);
 
   /** One case: the target at step t of s. Returns its loss, or -1 when it has no usable history. */
   const step = (s: ShopperSequence, t: number): number => {
@@ -162,10 +162,9 @@ export async function finetuneNextItem(
   };
 
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
-    const te = performance.now();
+    clock.begin();
     let loss = 0;
     let counted = 0;
-    let chunk = performance.now();
     for (const original of seqs) {
       for (let v = 0; v < views; v++) {
         const s = v === 0 ? original : viewOf(original, o.augment as AugmentOptions, rng);
@@ -179,15 +178,10 @@ export async function finetuneNextItem(
           }
         }
       }
-      if (performance.now() - chunk > 20) {
-        // Other work in the process (a server) gets the event loop between chunks.
-        await new Promise((r) => setImmediate(r));
-        chunk = performance.now();
-      }
+      if (clock.due()) await clock.tick();
     }
     lastLoss = counted > 0 ? loss / counted : 0;
-    const now = performance.now();
-    onEpoch?.({ epoch, epochs: o.epochs, loss: lastLoss, ms: now - te, etaMs: ((now - t0) / epoch) * (o.epochs - epoch) });
+    clock.epoch(epoch, lastLoss);
   }
   return { vectors: E, loss: lastLoss, cases };
 }
