@@ -12,6 +12,7 @@ import { renderPlot, renderSummary } from './report.ts';
 import { runReplay } from './replay.ts';
 import { runSequence } from './sequence.ts';
 import { runServing } from './serving.ts';
+import { runSwap } from './swap.ts';
 import { cpuMeter, nowMs } from './stats.ts';
 import { runTraining } from './training.ts';
 import { SECTIONS, type BenchContext, type BenchOptions, type BenchResults, type Machine, type Section, type SectionName, type SectionResult } from './types.ts';
@@ -74,6 +75,7 @@ const RUNNERS: Record<SectionName, Section> = {
   pipeline: runPipeline,
   index: runIndex,
   training: runTraining,
+  swap: runSwap,
 };
 /** Sections that measure the seeded engine; it is built once for them and closed after the last. */
 const ON_ENGINE: ReadonlySet<SectionName> = new Set(['serving', 'freshness']);

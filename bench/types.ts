@@ -3,7 +3,7 @@ import type { CpuUsage } from './stats.ts';
 
 /** The shapes every measurement returns and the report reads. */
 
-export const SECTIONS = ['serving', 'freshness', 'updater', 'encoder', 'sequence', 'replay', 'pipeline', 'index', 'training'] as const;
+export const SECTIONS = ['serving', 'freshness', 'updater', 'encoder', 'sequence', 'replay', 'pipeline', 'index', 'training', 'swap'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
