@@ -5,3 +5,4 @@ export * from './vector.ts';
 export * from './instrumentation.ts';
 export * from './types.ts';
 export * from './text.ts';
+export * from './id-table.ts';

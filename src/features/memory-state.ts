@@ -1,103 +1,13 @@
-import { hash32 } from '../core/index.ts';
+import { createIdTable, type IdTable } from '../core/index.ts';
 import { createVectorArena, type VectorArena } from './arena.ts';
 import { BoundedCounts } from './neighbours.ts';
 import { createTrendBoard, type TrendBoard } from './trending.ts';
 import type { CatalogItem, CoocRelation, ItemStats, Update, UserState } from './types.ts';
 import { applyUserUpdate, emptyUserState, isUserUpdate, type UserUpdate } from './user-state.ts';
 
-/** Event ids applied so far, first in first out: past `limit` the oldest id is forgotten. */
-export interface AppliedIds {
-  has(id: string): boolean;
-  add(id: string): void;
-  /** Oldest first. */
-  ordered(): Generator<string>;
-  readonly size: number;
-}
-
-/** murmur3's finisher over FNV-1a: FNV's low bits alone are poor table positions for ids that differ at the end. */
-function idHash(id: string): number {
-  let h = hash32(id);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) | 0;
-}
-
-/**
- * An open-addressing table (linear probing, load at most one half) over a ring of the ids in
- * arrival order. A slot holds the id's 32-bit hash and its position in the ring, so a lookup reads
- * two typed arrays and touches a string only when the hashes match: a Set of millions of strings
- * costs several cache misses per lookup, and this runs twice per event (the pre-check and the apply).
- */
-export function createAppliedIds(limit: number): AppliedIds {
-  // `head` is the oldest once the ring is full.
-  const ring: string[] = [];
-  let head = 0;
-  let mask = 1023;
-  let slots = new Int32Array(mask + 1); // ring position + 1; 0: empty
-  let hashes = new Int32Array(mask + 1);
-
-  const find = (id: string, h: number): number => {
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const at = slots[i] as number;
-      if (at === 0) return -1;
-      if (hashes[i] === h && ring[at - 1] === id) return i;
-    }
-  };
-  const place = (h: number, at: number): void => {
-    let i = h & mask;
-    while (slots[i] !== 0) i = (i + 1) & mask;
-    slots[i] = at;
-    hashes[i] = h;
-  };
-  /** Empties slot `i`, moving later entries of the probe run back so that no lookup stops short. */
-  const vacate = (i: number): void => {
-    slots[i] = 0;
-    for (let j = (i + 1) & mask; slots[j] !== 0; j = (j + 1) & mask) {
-      const home = (hashes[j] as number) & mask;
-      // Entry j may move to i when its home is not cyclically within (i, j].
-      if (i <= j ? home > i && home <= j : home > i || home <= j) continue;
-      slots[i] = slots[j] as number;
-      hashes[i] = hashes[j] as number;
-      slots[j] = 0;
-      i = j;
-    }
-  };
-  const grow = (): void => {
-    const oldSlots = slots;
-    const oldHashes = hashes;
-    mask = mask * 2 + 1;
-    slots = new Int32Array(mask + 1);
-    hashes = new Int32Array(mask + 1);
-    for (let i = 0; i < oldSlots.length; i++) if (oldSlots[i] !== 0) place(oldHashes[i] as number, oldSlots[i] as number);
-  };
-
-  return {
-    has: (id) => find(id, idHash(id)) >= 0,
-    add(id) {
-      const h = idHash(id);
-      if (find(id, h) >= 0) return;
-      if (ring.length < limit) {
-        ring.push(id);
-        if (ring.length * 2 > mask + 1) grow();
-        place(h, ring.length);
-        return;
-      }
-      const oldest = ring[head] as string;
-      vacate(find(oldest, idHash(oldest)));
-      ring[head] = id;
-      place(h, head + 1);
-      head = head + 1 === limit ? 0 : head + 1;
-    },
-    *ordered() {
-      for (let i = 0; i < ring.length; i++) yield ring[(head + i) % ring.length] as string;
-    },
-    get size() {
-      return ring.length;
-    },
-  };
-}
+/** The ids of applied events, oldest first, at most `limit` of them. */
+export type AppliedIds = IdTable;
+export const createAppliedIds = (limit: number): AppliedIds => createIdTable(limit);
 
 /** Everything the memory feature store holds for one tenant. */
 export interface MemoryState {

@@ -4,7 +4,7 @@ import { createVectorArena } from './arena.ts';
 import { applyUpdates, createMemoryState, type MemoryState } from './memory-state.ts';
 import { topOf } from './neighbours.ts';
 import { readSnapshot, writeSnapshot } from './snapshot.ts';
-import type { FeatureStore } from './types.ts';
+import type { FeatureStore, UserState } from './types.ts';
 import { cloneUserState } from './user-state.ts';
 import { validateBatch } from './validate.ts';
 
@@ -52,14 +52,11 @@ function build(s: MemoryState, snapshotPath: string | undefined, logger: Logger)
       const out = new Array<boolean>(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const entry = batch[i] as (typeof batch)[number];
-        if (s.applied.has(entry.eventId)) {
-          out[i] = false;
-          continue;
-        }
-        // Validated above and applied synchronously, so an event's updates land together or not at all.
-        applyUpdates(s, entry.updates);
-        s.applied.add(entry.eventId);
-        out[i] = true;
+        // Validated above and applied synchronously (nothing left to fail), so an event's updates
+        // land together or not at all: marking it first spares a second lookup.
+        const fresh = s.applied.add(entry.eventId);
+        if (fresh) applyUpdates(s, entry.updates);
+        out[i] = fresh;
       }
       return out;
     },
@@ -72,6 +69,14 @@ function build(s: MemoryState, snapshotPath: string | undefined, logger: Logger)
     async getUser(user) {
       const u = s.users.get(user);
       return u === undefined ? undefined : cloneUserState(u, readVectors.copy);
+    },
+    async getUsers(users) {
+      const out = new Array<UserState | undefined>(users.length);
+      for (let i = 0; i < users.length; i++) {
+        const u = s.users.get(users[i] as string);
+        out[i] = u === undefined ? undefined : cloneUserState(u, readVectors.copy);
+      }
+      return out;
     },
     async getItem(id) {
       return s.items.get(id);

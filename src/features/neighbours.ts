@@ -13,12 +13,17 @@ const ranksBefore = (ca: number, ka: string, cb: number, kb: string): boolean =>
  * event. Keeping insertion order makes the tie rule the first of the lowest counts and the snapshot
  * order the array order, with no sequence numbers to sort. Plain arrays grow in place on the heap;
  * typed arrays would put thousands of small off-heap buffers before the collector.
+ *
+ * A full list drops an entry at nearly every new key: the position of the earliest lowest count is
+ * kept between adds, so that drop rarely scans every count.
  */
 export class BoundedCounts {
   private readonly keys: string[] = [];
   /** hash32 of the key, reduced to 30 bits so the array stays one of small integers. */
   private readonly hashes: number[] = [];
   private readonly counts: number[] = [];
+  /** Index of the earliest of the lowest counts; -1 when not known (the next drop scans). */
+  private low = -1;
 
   get size(): number {
     return this.keys.length;
@@ -32,16 +37,23 @@ export class BoundedCounts {
   add(key: string, by: number, max: number): void {
     const h = keyHash(key);
     const i = this.find(key, h);
+    const counts = this.counts;
     if (i >= 0) {
-      const v = (this.counts[i] as number) + by;
+      const was = counts[i] as number;
+      const v = was + by;
       if (v <= 0) this.removeAt(i);
-      else this.counts[i] = v;
+      else {
+        counts[i] = v;
+        this.changed(i, was, v);
+      }
       return;
     }
     if (by <= 0) return;
     this.keys.push(key);
     this.hashes.push(h);
-    this.counts.push(by);
+    counts.push(by);
+    // The newest entry is the earliest lowest only when strictly lower than every other.
+    if (this.low >= 0 && by < (counts[this.low] as number)) this.low = counts.length - 1;
     while (this.keys.length > max) this.removeAt(this.lowest());
   }
 
@@ -106,6 +118,7 @@ export class BoundedCounts {
 
   /** The earliest inserted of the lowest counts: entries are in insertion order, so the first. */
   private lowest(): number {
+    if (this.low >= 0) return this.low;
     const counts = this.counts;
     let at = 0;
     let low = counts[0] as number;
@@ -116,7 +129,21 @@ export class BoundedCounts {
         at = i;
       }
     }
+    this.low = at;
     return at;
+  }
+
+  /** Keeps `low` right after the count of entry `i` (still present) went from `was` to `v`. */
+  private changed(i: number, was: number, v: number): void {
+    const low = this.low;
+    if (low < 0) return;
+    if (i === low) {
+      // Raised, another may be lowest now; lowered, it still is.
+      if (v > was) this.low = -1;
+      return;
+    }
+    const c = this.counts[low] as number;
+    if (v < c || (v === c && i < low)) this.low = i;
   }
 
   /** Removes entry `i`, keeping the order of the rest (at most `max` moves of small values). */
@@ -124,6 +151,7 @@ export class BoundedCounts {
     const keys = this.keys;
     const hashes = this.hashes;
     const counts = this.counts;
+    const gone = counts[i] as number;
     const last = keys.length - 1;
     for (let j = i; j < last; j++) {
       keys[j] = keys[j + 1] as string;
@@ -133,6 +161,19 @@ export class BoundedCounts {
     keys.pop();
     hashes.pop();
     counts.pop();
+    const low = this.low;
+    if (low > i) this.low = low - 1;
+    else if (low === i) {
+      // Every entry before `i` counts more than the lowest did: the next earliest lowest, if one
+      // has that same count, is the first such from `i` on.
+      this.low = -1;
+      for (let j = i; j < last; j++) {
+        if (counts[j] === gone) {
+          this.low = j;
+          break;
+        }
+      }
+    }
   }
 }
 

@@ -218,6 +218,13 @@ function build(client: Redis | Cluster, k: RedisKeys, o: Checked, writer: ApplyW
       const res = await timed('getUser', () => client.meridianFeatureUserBuffer(k.user(user), k.recent(user), k.bought(user)));
       return parseUser(res);
     },
+    async getUsers(users) {
+      if (users.length === 0) return [];
+      // Issued together, so the round trips overlap (a cluster client pipelines them per node).
+      const read = (u: string): Promise<[Buffer[], Buffer[], Buffer[]]> => client.meridianFeatureUserBuffer(k.user(u), k.recent(u), k.bought(u));
+      const res = await timed('getUsers', () => Promise.all(users.map(read)));
+      return res.map(parseUser);
+    },
     async getItem(id) {
       const json = await timed('getItem', () => client.hget(k.catalog, id));
       return json === null ? undefined : parseItem(json);

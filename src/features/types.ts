@@ -98,6 +98,8 @@ export interface FeatureStore {
    */
   hasAppliedEach?(eventIds: readonly string[]): Promise<boolean[]>;
   getUser(user: string): Promise<UserState | undefined>;
+  /** `getUser` of several shoppers in one call (one round trip where the store is remote), in order. */
+  getUsers(users: readonly string[]): Promise<(UserState | undefined)[]>;
   getItem(id: string): Promise<CatalogItem | undefined>;
   getItems(ids: readonly string[]): Promise<(CatalogItem | undefined)[]>;
   /** Every item of the catalog (for rebuilding indexes at start). */

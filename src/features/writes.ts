@@ -1,4 +1,4 @@
-import { tokenize } from '../core/index.ts';
+import { badRequest, tokenize } from '../core/index.ts';
 import { shopperKey, type ItemUpsertEvent, type MeridianEvent, type ShopperEvent } from '../ingest/index.ts';
 import type { FeatureConfig } from './config.ts';
 import { reviewSentiment } from './sentiment.ts';
@@ -11,6 +11,35 @@ export interface WriteContext {
   /** The shopper's encoder state after this event, when the encoder ran for it. */
   vector?: Float32Array | undefined;
   config: FeatureConfig;
+  /** `shopperKey(event)`, when the caller has it already (one string per event, not one per use). */
+  shopper?: string | undefined;
+  /** How a search's query is split (default `queryTokens`; a caller with many events passes a cache). */
+  queryTokens?: QueryTokens | undefined;
+}
+
+/** The distinct tokens of a search query, in order: what a click after the search is counted under. */
+export type QueryTokens = (query: string, locale: string) => readonly string[];
+
+export const queryTokens: QueryTokens = (query, locale) => Array.from(new Set(tokenize(query, locale)));
+
+/**
+ * `queryTokens` remembered for up to `size` distinct queries (then it starts over): tokenizing
+ * (Unicode normalization, word segmentation) costs microseconds, and popular queries come back.
+ */
+export function createQueryTokenCache(size = 4096): QueryTokens {
+  if (!Number.isInteger(size) || size < 1) throw badRequest('invalid_option', `size must be an integer >= 1, got ${size}`, 'size');
+  const memo = new Map<string, readonly string[]>();
+  return (query, locale) => {
+    // A locale has no line breaks, so the key names one (locale, query) pair.
+    const key = `${locale}\n${query}`;
+    let tokens = memo.get(key);
+    if (tokens === undefined) {
+      if (memo.size >= size) memo.clear();
+      tokens = Object.freeze(queryTokens(query, locale));
+      memo.set(key, tokens);
+    }
+    return tokens;
+  };
 }
 
 export function catalogItem(e: ItemUpsertEvent): CatalogItem {
@@ -94,12 +123,9 @@ function searchWrites(out: Update[], e: Extract<ShopperEvent, { type: 'search' }
   const clicked = e.clicked_item_id;
   if (clicked === undefined) return;
   const c = ctx.config;
-  const tokens = new Set(tokenize(e.query, e.locale));
-  let n = 0;
-  for (const token of tokens) {
-    if (n++ >= c.queryTokensMax) break;
-    out.push({ op: 'query.click', token, item: clicked, by: 1, max: c.queryClickMax });
-  }
+  const tokens = (ctx.queryTokens ?? queryTokens)(e.query, e.locale);
+  const n = Math.min(tokens.length, c.queryTokensMax);
+  for (let i = 0; i < n; i++) out.push({ op: 'query.click', token: tokens[i] as string, item: clicked, by: 1, max: c.queryClickMax });
 }
 
 /**
@@ -109,7 +135,7 @@ function searchWrites(out: Update[], e: Extract<ShopperEvent, { type: 'search' }
 export function writes(event: MeridianEvent, ctx: WriteContext): Update[] {
   if (event.type === 'item_upsert') return [{ op: 'item.put', item: catalogItem(event) }];
   if (event.type === 'item_delete') return [{ op: 'item.delete', item: event.item_id }];
-  const user = shopperKey(event);
+  const user = ctx.shopper ?? shopperKey(event);
   if (user === undefined) return [];
   const out: Update[] = [{ op: 'user.count', user, kind: event.type, ts: event.ts }];
   if (event.type === 'search') searchWrites(out, event, ctx);

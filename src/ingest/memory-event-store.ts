@@ -1,4 +1,4 @@
-import type { Logger } from '../core/index.ts';
+import { createIdTable, type IdTable, type Logger } from '../core/index.ts';
 import type { MeridianEvent } from './events.ts';
 import type { EventRange, EventStore } from './ports.ts';
 import { checkRange, compareEvents, inRange } from './event-range.ts';
@@ -9,7 +9,7 @@ export interface MemoryEventTable {
   rows: MeridianEvent[];
   sorted: boolean;
   /** The ids stored, per tenant: an event is kept once. */
-  ids: Map<string, Set<string>>;
+  ids: Map<string, IdTable>;
 }
 
 export function createMemoryEventTable(): MemoryEventTable {
@@ -40,16 +40,31 @@ export function createMemoryEventStore({
   logger?.warn('memory event store: events are kept in memory only, not for production');
   const { rows, ids } = table;
 
+  const idsOf = (tenant: string): IdTable => {
+    let seen = ids.get(tenant);
+    if (seen === undefined) ids.set(tenant, (seen = createIdTable()));
+    return seen;
+  };
+
   // Appends are O(1): events of several partitions arrive out of order, and placing each in order
   // would move the rows after it. The next read sorts (a stable sort: ties keep arrival order).
-  const insert = (e: MeridianEvent): void => {
-    let seen = ids.get(e.tenant);
-    if (seen === undefined) ids.set(e.tenant, (seen = new Set()));
-    else if (seen.has(e.id)) return;
-    seen.add(e.id);
-    const last = rows[rows.length - 1];
-    if (table.sorted && last !== undefined && compareEvents(last, e) > 0) table.sorted = false;
-    rows.push(e);
+  const append = (events: readonly MeridianEvent[]): void => {
+    // A batch is mostly one tenant's: its id set is looked up when the tenant changes.
+    let tenant: string | undefined;
+    let seen: IdTable | undefined;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as MeridianEvent;
+      if (e.tenant !== tenant || seen === undefined) {
+        tenant = e.tenant;
+        seen = idsOf(tenant);
+      }
+      if (!seen.add(e.id)) continue;
+      if (table.sorted) {
+        const last = rows[rows.length - 1];
+        if (last !== undefined && compareEvents(last, e) > 0) table.sorted = false;
+      }
+      rows.push(e);
+    }
   };
 
   function* matching(range: EventRange): Generator<MeridianEvent> {
@@ -69,7 +84,7 @@ export function createMemoryEventStore({
   return {
     kind: 'memory',
     append(events) {
-      for (const e of events) insert(e);
+      append(events);
       return Promise.resolve();
     },
     flush: () => Promise.resolve(),

@@ -3,15 +3,18 @@ import {
   applyUserUpdate,
   catalogItem,
   createFeatureConfig,
+  createQueryTokenCache,
   emptyUserState,
   isUserUpdate,
   writes,
   type EventUpdates,
   type FeatureConfig,
   type FeatureOptions,
+  type Update,
   type UserState,
+  type WriteContext,
 } from '../features/index.ts';
-import { shopperKey, type BusHandler, type CatalogEvent, type EventStore, type MeridianEvent } from '../ingest/index.ts';
+import { isShopperEvent, shopperKey, type BusHandler, type CatalogEvent, type EventStore, type MeridianEvent } from '../ingest/index.ts';
 import type { ContentEncoder, UserEncoder } from './encoder.ts';
 import { indexItem, type TenantContext, type Tenants } from './tenants.ts';
 
@@ -50,6 +53,12 @@ function interactionItem(e: MeridianEvent): string | undefined {
   return e.item_id;
 }
 
+/** Events of one tenant's batch with their shopper keys (undefined: a catalog event or no shopper). */
+interface Distinct {
+  events: MeridianEvent[];
+  keys: (string | undefined)[];
+}
+
 interface TenantBatch {
   events: MeridianEvent[];
   entries: EventUpdates[];
@@ -61,18 +70,24 @@ export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
   const { tenants, encoder, content, eventStore, instrumentation, logger } = deps;
   const now = deps.now ?? (() => Date.now());
   const config: FeatureConfig = createFeatureConfig(deps.options?.features);
+  const tokens = createQueryTokenCache();
   if (content.dim !== encoder.dim) {
     throw badRequest('invalid_option', `content encoder dim ${content.dim} differs from user encoder dim ${encoder.dim}`, 'encoder');
   }
 
-  /** The batch's events once each: the first of a repeated id (in event-time order) is the one applied. */
-  function firstOfEachId(sorted: readonly MeridianEvent[]): MeridianEvent[] {
+  /**
+   * The batch's events once each (the first of a repeated id, in event-time order, is the one
+   * applied), with each one's shopper key, computed here once for every later use.
+   */
+  function firstOfEachId(sorted: readonly MeridianEvent[]): Distinct {
     const seen = new Set<string>();
-    const out: MeridianEvent[] = [];
+    const out: Distinct = { events: [], keys: [] };
     for (const e of sorted) {
-      if (seen.has(e.id)) continue;
+      const n = seen.size;
       seen.add(e.id);
-      out.push(e);
+      if (seen.size === n) continue;
+      out.events.push(e);
+      out.keys.push(isShopperEvent(e) ? shopperKey(e) : undefined);
     }
     return out;
   }
@@ -83,30 +98,30 @@ export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
     return ctx.store.hasAppliedEach !== undefined ? ctx.store.hasAppliedEach(ids) : Promise.all(ids.map((id) => ctx.store.hasApplied(id)));
   }
 
-  /** Each shopper's state, read once for the batch. */
-  async function readShoppers(ctx: TenantContext, events: readonly MeridianEvent[]): Promise<Map<string, UserState | undefined>> {
-    const keys = new Set<string>();
-    for (const e of events) {
-      const k = shopperKey(e);
-      if (k !== undefined && e.type !== 'item_upsert' && e.type !== 'item_delete') keys.add(k);
-    }
-    const list = Array.from(keys);
-    const states = await Promise.all(list.map((k) => ctx.store.getUser(k)));
+  /** Each shopper's state, read once for the batch, in one call. */
+  async function readShoppers(ctx: TenantContext, keys: readonly (string | undefined)[]): Promise<Map<string, UserState | undefined>> {
     const out = new Map<string, UserState | undefined>();
+    for (const k of keys) if (k !== undefined) out.set(k, undefined);
+    const list = Array.from(out.keys());
+    const states = await ctx.store.getUsers(list);
     for (let i = 0; i < list.length; i++) out.set(list[i] as string, states[i]);
     return out;
   }
 
   /** The updates of every event, in event-time order, with the batch's own view of each shopper. */
-  function compute(ctx: TenantContext, events: readonly MeridianEvent[], shoppers: Map<string, UserState | undefined>): TenantBatch {
-    const batch: TenantBatch = { events: events.slice(), entries: [], vectors: [] };
+  function compute(ctx: TenantContext, fresh: Distinct, shoppers: Map<string, UserState | undefined>): TenantBatch {
+    const { events, keys } = fresh;
+    const batch: TenantBatch = { events, entries: new Array<EventUpdates>(events.length), vectors: new Array<Float32Array | undefined>(events.length) };
     // Items upserted or deleted earlier in this batch are not in the index yet.
     const pending = new Map<string, Float32Array | null>();
-    for (const e of events) {
+    // One context for the batch, refilled per event.
+    const wctx: WriteContext = { user: undefined, vector: undefined, config, shopper: undefined, queryTokens: tokens };
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as MeridianEvent;
+      const key = keys[i];
       let vector: Float32Array | undefined;
       let catalogVector: Float32Array | undefined;
       let state: UserState | undefined;
-      const key = e.type === 'item_upsert' || e.type === 'item_delete' ? undefined : shopperKey(e);
       if (e.type === 'item_upsert') {
         catalogVector = content.encode(e);
         pending.set(e.item_id, catalogVector);
@@ -118,14 +133,20 @@ export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
         const iv = item === undefined ? undefined : pending.has(item) ? (pending.get(item) ?? undefined) : ctx.vectors.vector(item);
         if (iv !== undefined) vector = encoder.step(state?.vector, iv, e.type, state === undefined ? 0 : e.ts - state.lastTs);
       }
-      const updates = writes(e, { user: state, vector, config });
-      batch.entries.push({ eventId: e.id, updates });
-      batch.vectors.push(catalogVector);
+      wctx.user = state;
+      wctx.vector = vector;
+      wctx.shopper = key;
+      const updates = writes(e, wctx);
+      batch.entries[i] = { eventId: e.id, updates };
+      batch.vectors[i] = catalogVector;
       if (key !== undefined) {
-        // The state is the batch's own copy (from getUser or new), so it may change in place.
+        // The state is the batch's own copy (from getUsers or new), so it may change in place.
         const next = state ?? emptyUserState();
-        for (const u of updates) if (isUserUpdate(u)) applyUserUpdate(next, u);
-        shoppers.set(key, next);
+        for (let j = 0; j < updates.length; j++) {
+          const u = updates[j] as Update;
+          if (isUserUpdate(u)) applyUserUpdate(next, u);
+        }
+        if (state === undefined) shoppers.set(key, next);
       }
     }
     return batch;
@@ -153,9 +174,14 @@ export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
     events.sort(byTime);
     const distinct = firstOfEachId(events);
     // Both reads go out together: one round trip to a remote store.
-    const [known, shoppers] = await Promise.all([appliedBefore(ctx, distinct), readShoppers(ctx, distinct)]);
-    const fresh = distinct.filter((_, i) => known[i] !== true);
-    if (fresh.length > 0) {
+    const [known, shoppers] = await Promise.all([appliedBefore(ctx, distinct.events), readShoppers(ctx, distinct.keys)]);
+    const fresh: Distinct = { events: [], keys: [] };
+    for (let i = 0; i < known.length; i++) {
+      if (known[i] === true) continue;
+      fresh.events.push(distinct.events[i] as MeridianEvent);
+      fresh.keys.push(distinct.keys[i]);
+    }
+    if (fresh.events.length > 0) {
       const batch = compute(ctx, fresh, shoppers);
       const ok = await ctx.store.apply(batch.entries);
       for (let i = 0; i < batch.events.length; i++) {
@@ -171,7 +197,7 @@ export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
     // redelivery), and all of them go to the event store, which keeps an event once: so a batch
     // delivered again after a worker died between the feature store and the event store's flush
     // appends what never reached the event store.
-    await eventStore.append(distinct);
+    await eventStore.append(distinct.events);
   }
 
   async function apply(events: readonly MeridianEvent[]): Promise<ApplyResult[]> {
@@ -192,9 +218,14 @@ export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
     const applyMs = performance.now() - t0;
     const wall = now();
     const results = new Array<ApplyResult>(events.length);
+    let tenant: string | undefined;
+    let set = new Set<string>();
     for (let i = 0; i < events.length; i++) {
       const e = events[i] as MeridianEvent;
-      const set = applied.get(e.tenant) as Set<string>;
+      if (e.tenant !== tenant) {
+        tenant = e.tenant;
+        set = applied.get(tenant) as Set<string>;
+      }
       // The first occurrence of an id in the input is the applied one; repeats are duplicates.
       const isNew = set.delete(e.id);
       results[i] = isNew ? 'applied' : 'duplicate';

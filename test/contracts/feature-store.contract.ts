@@ -155,6 +155,25 @@ export function featureStoreContract(name: string, make: () => Promise<FeatureSt
       it('returns undefined for an unknown shopper', async () => {
         expect(await store.getUser('ghost')).toBeUndefined();
       });
+
+      it('reads several shoppers at once as getUser reads each, in order, as copies', async () => {
+        const vector = Float32Array.from([0.5, -1]);
+        await one(push('u1', 'a', 10), { op: 'user.count', user: 'u1', kind: 'view', ts: 10 }, { op: 'user.vector', user: 'u1', vector });
+        await one(push('u2', 'b', 20), { op: 'user.purchase', user: 'u2', item: 'b', max: 5 });
+        const keys = ['u2', 'ghost', 'u1', 'u2'];
+        const each = await Promise.all(keys.map((u) => store.getUser(u)));
+        const all = await store.getUsers(keys);
+        expect(all).toEqual(each);
+        expect(all[1]).toBeUndefined();
+        expect(all[0]?.purchased).toEqual(['b']);
+        expect(Array.from(all[2]?.vector ?? [])).toEqual([0.5, -1]);
+        // Copies: changing what was read changes neither the store nor the other reads.
+        all[0]?.recent.push({ item: 'x', type: 'view', ts: 30 });
+        (all[2]?.vector as Float32Array)[0] = 9;
+        expect(all[3]?.recent.map((r) => r.item)).toEqual(['b']);
+        expect(await store.getUsers(['u1', 'u2'])).toEqual([each[2], each[0]]);
+        expect(await store.getUsers([])).toEqual([]);
+      });
     });
 
     describe('trending', () => {

@@ -241,8 +241,11 @@ describe('memory feature store', () => {
       for (let step = 0; step < 12_000; step++) {
         const id = `e-${rng.int(20_000)}`;
         if (ids.has(id) !== known.has(id)) throw new Error(`limit ${limit}, step ${step}: has(${id}) disagrees`);
-        if (known.has(id)) continue;
-        ids.add(id);
+        if (known.has(id)) {
+          if (ids.add(id)) throw new Error(`limit ${limit}, step ${step}: add(${id}) of a known id says new`);
+          continue;
+        }
+        if (!ids.add(id)) throw new Error(`limit ${limit}, step ${step}: add(${id}) of a new id says known`);
         ref.push(id);
         known.add(id);
         if (ref.length > limit) known.delete(ref.shift() as string);

@@ -4,7 +4,11 @@ import { createVectorArena } from '../../src/features/index.ts';
 import { BoundedCounts } from '../../src/features/neighbours.ts';
 
 /** The rule spelled out on a plain array: add, then drop the earliest-inserted lowest while over max. */
-function reference(): { add(k: string, by: number, max: number): void; top(n: number): { id: string; score: number }[] } {
+function reference(): {
+  add(k: string, by: number, max: number): void;
+  top(n: number): { id: string; score: number }[];
+  entries(): [string, number][];
+} {
   let rows: { id: string; score: number }[] = [];
   return {
     add(k, by, max) {
@@ -28,6 +32,7 @@ function reference(): { add(k: string, by: number, max: number): void; top(n: nu
         .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
         .slice(0, n);
     },
+    entries: () => rows.map((r): [string, number] => [r.id, r.score]),
   };
 }
 
@@ -45,6 +50,26 @@ describe('bounded counts', () => {
       if (step % 37 === 0) expect(bc.top(20)).toEqual(ref.top(20));
     }
     expect(bc.size).toBeLessThanOrEqual(8);
+  });
+
+  it('keeps the same entries in the same order as the rule, step by step, full lists and ties included', () => {
+    const rng = createRng(17);
+    for (const max of [1, 2, 5, 50]) {
+      const bc = new BoundedCounts();
+      const ref = reference();
+      for (let step = 0; step < 4000; step++) {
+        const key = `k${rng.int(max * 3 + 2)}`;
+        // Mostly +1 (ties everywhere, as co-views make them), some larger, fractional and negative.
+        const r = rng.next();
+        const by = r < 0.7 ? 1 : r < 0.8 ? 2 + rng.int(3) : r < 0.9 ? 0.5 : -1 - rng.int(2);
+        bc.add(key, by, max);
+        ref.add(key, by, max);
+        if (JSON.stringify(bc.entries()) !== JSON.stringify(ref.entries())) {
+          throw new Error(`max ${max}, step ${step} (${key} ${by}): ${JSON.stringify(bc.entries())} != ${JSON.stringify(ref.entries())}`);
+        }
+      }
+      expect(bc.size).toBe(ref.entries().length);
+    }
   });
 
   it('lets a newcomer displace the oldest neighbour of equal weight', () => {

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   createFeatureConfig,
+  createQueryTokenCache,
   emptyUserState,
+  isUserUpdate,
+  queryTokens,
   writes,
   type Update,
   type UserState,
 } from '../../src/features/index.ts';
-import type { MeridianEvent } from '../../src/ingest/index.ts';
+import { shopperKey, type MeridianEvent } from '../../src/ingest/index.ts';
 
 const MIN = 60_000;
 const T = 1_750_000_000_000;
@@ -163,6 +166,60 @@ describe('writes', () => {
     const e = ev({ type: 'purchase', item_id: 'a', quantity: 1, price: 1, currency: 'EUR' });
     expect(writes(e, { user, config })).toEqual(writes(e, { user, config }));
     expect(user).toEqual(copy);
+  });
+
+  it('writes the same with the shopper key and a query token cache handed in', () => {
+    const user = state([['b', 'view', T - MIN]]);
+    const cache = createQueryTokenCache(2);
+    const events = [
+      ev({ type: 'view', item_id: 'a' }),
+      ev({ type: 'view', item_id: 'a', user_id: undefined, session_id: 's1' }),
+      ev({ type: 'search', query: 'Rote Schuhe rote', results: [], clicked_item_id: 'b' }),
+      ev({ type: 'search', query: 'rote Schuhe', results: [], clicked_item_id: 'b' }),
+      ev({ type: 'search', query: 'Rote Schuhe rote', results: [], clicked_item_id: 'b' }),
+      ev({ type: 'search', locale: 'ja-JP', query: 'ランニングシューズ', results: [], clicked_item_id: 'b' }),
+    ];
+    for (const e of events) {
+      const plain = writes(e, { user, config });
+      expect(writes(e, { user, config, shopper: shopperKey(e), queryTokens: cache })).toEqual(plain);
+    }
+    const few = createFeatureConfig({ queryTokensMax: 1 });
+    const s = ev({ type: 'search', query: 'rote schuhe', results: [], clicked_item_id: 'b' });
+    expect(ops(writes(s, { user, config: few, queryTokens: cache }), 'query.click')).toEqual([{ op: 'query.click', token: 'rote', item: 'b', by: 1, max: 100 }]);
+  });
+});
+
+describe('query tokens', () => {
+  it('are the distinct tokens in order, the same from the cache, per locale', () => {
+    expect(queryTokens('Rote Schuhe rote', 'de-DE')).toEqual(['rote', 'schuhe']);
+    const cache = createQueryTokenCache(2);
+    const first = cache('Rote Schuhe rote', 'de-DE');
+    expect(first).toEqual(['rote', 'schuhe']);
+    expect(cache('Rote Schuhe rote', 'de-DE')).toBe(first); // remembered
+    expect(cache('ランニングシューズ', 'ja-JP')).toEqual(queryTokens('ランニングシューズ', 'ja-JP'));
+    expect(cache('a b', 'en-US')).toEqual(['a', 'b']); // past the size: starts over
+    expect(cache('Rote Schuhe rote', 'de-DE')).not.toBe(first);
+    expect(cache('Rote Schuhe rote', 'de-DE')).toEqual(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(() => createQueryTokenCache(0)).toThrow(/size/);
+  });
+});
+
+describe('isUserUpdate', () => {
+  it('is true for exactly the user ops', () => {
+    const all: Update[] = [
+      { op: 'user.push', user: 'u', item: 'a', kind: 'view', ts: 1, max: 1 },
+      { op: 'user.remove', user: 'u', item: 'a' },
+      { op: 'user.count', user: 'u', kind: 'view', ts: 1 },
+      { op: 'user.purchase', user: 'u', item: 'a', max: 1 },
+      { op: 'user.vector', user: 'u', vector: new Float32Array(1) },
+      { op: 'item.trend', market: 'DE', item: 'a', weight: 1, ts: 1, halfLifeMs: 1 },
+      { op: 'item.cooc', rel: 'view', a: 'a', b: 'b', by: 1, max: 1 },
+      { op: 'item.review', item: 'a', rating: 1, sentiment: 0 },
+      { op: 'item.delete', item: 'a' },
+      { op: 'query.click', token: 't', item: 'a', by: 1, max: 1 },
+    ];
+    expect(all.filter(isUserUpdate).map((u) => u.op)).toEqual(['user.push', 'user.remove', 'user.count', 'user.purchase', 'user.vector']);
   });
 });
 

@@ -21,6 +21,17 @@ describe('memory event store', () => {
     expect(await store.count({ tenant: 't' })).toBe(3); // the event appended twice is kept once
   });
 
+  it('keeps each (tenant, id) once within one append, tenants interleaved', async () => {
+    const store = createMemoryEventStore();
+    const a = view('ta', 1);
+    const b = view('tb', 1, { id: a.id });
+    await store.append([a, b, a, view('ta', 2), b, view('tb', 3), a]);
+    await store.append([view('tb', 3), b]);
+    expect(await store.count({ tenant: 'ta' })).toBe(2);
+    expect(await store.count({ tenant: 'tb' })).toBe(2);
+    expect(await store.count()).toBe(4);
+  });
+
   it('refuses a range with a non-integer bound', async () => {
     const store = createMemoryEventStore();
     await expect(store.count({ from: Number.NaN })).rejects.toMatchObject({ code: 'range_invalid' });
