@@ -143,8 +143,13 @@ export function createOnlineSequence({
 
   // Scoring scratch, reused: one request is scored at a time.
   const acc = createSparseScores(1024);
+  // marks[id] === stamp: the item has a sparse score in this request; skips[id] === stamp: it is
+  // left out by the request's skip set (resolved to ids once, not looked up per candidate).
   let marks = new Int32Array(1024);
+  let skips = new Int32Array(1024);
   let stamp = 0;
+  let skipSet = false;
+  let skipFn: ((id: string) => boolean) | undefined;
   let hist = new Int32Array(historyLength);
   let bestIds = new Int32Array(64);
   let bestScores = new Float64Array(64);
@@ -158,6 +163,7 @@ export function createOnlineSequence({
       names.push(name);
       pos = growInt(pos, id, -1);
       marks = growInt(marks, id, 0);
+      skips = growInt(skips, id, 0);
     }
     return id;
   }
@@ -286,7 +292,16 @@ export function createOnlineSequence({
   }
 
   /** Untouched items in popularity order, from the kept list, then (rarely) from every item. */
-  function fillPopular(n: number, w: number, occ: Float64Array, skip: Skip | undefined): void {
+  function fillPopular(n: number, w: number, occ: Float64Array): void {
+    if (w === 0) {
+      // Every untouched item scores 0: the ranking's order among them is the id order.
+      for (let id = 1; id < names.length; id++) {
+        if (marks[id] === stamp) continue;
+        if (!enters(n, 0, id)) return;
+        if (!skipped(id)) insert(n, 0, id);
+      }
+      return;
+    }
     const norm = maxOcc > 0 ? maxOcc : 1;
     let p = 0;
     for (; p < topLen; p++) {
@@ -295,21 +310,42 @@ export function createOnlineSequence({
       const sc = w * ((occ[id] as number) / norm);
       // Later items score no more: nothing further can enter.
       if (!enters(n, sc, id)) return;
-      if (skipped(skip, id)) continue;
+      if (skipped(id)) continue;
       insert(n, sc, id);
     }
     if (topLen === names.length - 1) return;
+    // Every item not kept comes after the last kept one in popularity order, so it scores no more:
+    // when that score is below the n-th best, nothing from the scan below could enter.
+    const tail = top[topLen - 1] as number;
+    if (topLen > 0 && count === n && w * ((occ[tail] as number) / norm) < (bestScores[n - 1] as number)) return;
     for (let id = 1; id < names.length; id++) {
       if (marks[id] === stamp || (pos[id] as number) >= 0) continue;
       const sc = w * ((occ[id] as number) / norm);
-      if (enters(n, sc, id) && !skipped(skip, id)) insert(n, sc, id);
+      if (enters(n, sc, id) && !skipped(id)) insert(n, sc, id);
     }
   }
 
-  function skipped(skip: Skip | undefined, id: number): boolean {
-    if (skip === undefined) return false;
-    const name = names[id] as string;
-    return typeof skip === 'function' ? skip(name) : skip.has(name);
+  /** Starts a request: a fresh stamp, and the skip set's items marked (names never seen skip nothing). */
+  function begin(skip: Skip | undefined): void {
+    if (stamp === 0x7fffffff) {
+      marks.fill(0);
+      skips.fill(0);
+      stamp = 0;
+    }
+    stamp++;
+    skipFn = typeof skip === 'function' ? skip : undefined;
+    skipSet = skip !== undefined && typeof skip !== 'function';
+    if (skipSet) {
+      for (const name of skip as ReadonlySet<string>) {
+        const id = itemIds.get(name);
+        if (id !== undefined) skips[id] = stamp;
+      }
+    }
+  }
+
+  function skipped(id: number): boolean {
+    if (skipSet) return skips[id] === stamp;
+    return skipFn !== undefined && skipFn(names[id] as string);
   }
 
   function score(from: string | readonly string[], n: number, skip?: Skip): SequenceHit[] {
@@ -330,7 +366,7 @@ export function createOnlineSequence({
       bestScores = new Float64Array(n);
     }
     count = 0;
-    stamp++;
+    begin(skip);
     model.blend(history, acc, self);
     const w = p.weights.popularity;
     const occ = st.occurrences();
@@ -340,9 +376,10 @@ export function createOnlineSequence({
       marks[id] = stamp;
       // As evaluation scores: popularity weight times occurrences over the largest, plus the sparse blend.
       const sc = w * ((occ[id] as number) / norm) + acc.get(id);
-      if (enters(n, sc, id) && !skipped(skip, id)) insert(n, sc, id);
+      if (enters(n, sc, id) && !skipped(id)) insert(n, sc, id);
     }
-    fillPopular(n, w, occ, skip);
+    fillPopular(n, w, occ);
+    skipFn = undefined;
     const out: SequenceHit[] = new Array<SequenceHit>(count);
     for (let k = 0; k < count; k++) out[k] = { id: names[bestIds[k] as number] as string, score: bestScores[k] as number };
     return out;
@@ -355,7 +392,10 @@ export function createOnlineSequence({
     history(key) {
       const s = shoppers.get(key);
       if (s === undefined || (cur[s] as number) < 0) return [];
-      return Array.from(historyOf(s), (id) => names[id] as string);
+      const h = historyOf(s);
+      const out = new Array<string>(h.length);
+      for (let i = 0; i < h.length; i++) out[i] = names[h[i] as number] as string;
+      return out;
     },
     score,
     size: () => ({ shoppers: shoppers.size, items: names.length - 1, sequences: st.sequenceCount(), events }),

@@ -1,5 +1,5 @@
 import type { SequenceStats } from './stats.ts';
-import type { SparseScores } from './sparse.ts';
+import { addCosineRow, addCountRow, type SparseScores } from './sparse.ts';
 
 /**
  * Scoring components over streaming statistics. Each adds sparse scores for one history (items in
@@ -43,7 +43,8 @@ export function nextStamp(m: ItemMarks, items: number): number {
 export function scoreItemKnn(stats: SequenceStats, history: ArrayLike<number>, acc: SparseScores, p: ItemKnnParams, seen: ItemMarks = createItemMarks()): void {
   const norms = stats.frequencyNorms();
   const co = stats.cooccurrenceTable();
-  const stamp = nextStamp(seen, stats.numItems());
+  const items = stats.numItems();
+  const stamp = nextStamp(seen, items);
   const marks = seen.marks;
   let w = 1;
   for (let k = history.length - 1; k >= 0; k--, w *= p.decay) {
@@ -53,13 +54,8 @@ export function scoreItemKnn(stats: SequenceStats, history: ArrayLike<number>, a
     marks[h] = stamp;
     const n = co.size(h);
     if (n === 0) continue;
-    const fh = norms[h] as number;
-    const pairs = co.page(h);
     const o = co.offset(h);
-    for (let e = o; e < o + 2 * n; e += 2) {
-      const j = pairs[e] as number;
-      acc.add(j, (w * (pairs[e + 1] as number)) / (fh * (norms[j] as number)));
-    }
+    addCosineRow(acc, co.page(h), o, o + 2 * n, w, norms[h] as number, norms, items);
   }
 }
 
@@ -90,9 +86,8 @@ export function scoreTransitions(stats: SequenceStats, history: ArrayLike<number
       if (table === undefined || n === 0) continue;
       // The total is an exact integer, equal to summing the row's counts.
       const scale = wg / table.total(h);
-      const pairs = table.page(h);
       const o = table.offset(h);
-      for (let e = o; e < o + 2 * n; e += 2) acc.add(pairs[e] as number, (pairs[e + 1] as number) * scale);
+      addCountRow(acc, table.page(h), o, o + 2 * n, scale, stats.numItems());
     }
   }
 }

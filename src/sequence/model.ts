@@ -1,6 +1,6 @@
 import { createItemMarks, scoreItemKnn, scoreRepeat, scoreTransitions, type ItemKnnParams, type RepeatParams, type TransitionParams } from './components.ts';
 import { createNeighbourScratch, scoreNeighbours, type NeighbourParams } from './neighbours.ts';
-import { addScaled, createSparseScores, type SparseScores } from './sparse.ts';
+import { addScaled, createSparseScores, scalable, scaleAll, type SparseScores } from './sparse.ts';
 import { createSequenceStats, type SequenceStats } from './stats.ts';
 
 export const COMPONENTS = ['knn', 'transitions', 'neighbours', 'repeat'] as const;
@@ -97,13 +97,23 @@ export function createSequenceModel({ numItems = 1024, params = DEFAULT_PARAMS, 
     component,
     blend(history, acc, skip = -1) {
       acc.reset();
+      const direct = scalable(acc);
+      let empty = true;
       for (const name of COMPONENTS) {
         const w = params.weights[name];
         if (w === 0) continue;
-        component(name, history, part, skip);
-        const m = part.max();
-        if (m <= 0) continue;
-        addScaled(acc, part, w, m);
+        // The first component that counts is scored into `acc` itself and scaled there: the same
+        // values as adding it scaled into the empty `acc`, with one pass over its entries fewer.
+        const into = empty && direct ? acc : part;
+        component(name, history, into, skip);
+        const m = into.max();
+        if (m <= 0) {
+          if (into === acc) acc.reset();
+          continue;
+        }
+        if (into === acc) scaleAll(acc, w, m);
+        else addScaled(acc, part, w, m);
+        empty = false;
       }
     },
     base() {

@@ -1,5 +1,5 @@
 import type { SequenceStats } from './stats.ts';
-import type { SparseScores } from './sparse.ts';
+import { addAround, type SparseScores } from './sparse.ts';
 
 /**
  * Sequence-aware neighbourhood (session-kNN in the manner of STAN): the history is a vector whose
@@ -33,6 +33,8 @@ export interface NeighbourScratch {
   weights: Float64Array;
   /** Position weight times idf: what the similarity sums. */
   match: Float64Array;
+  /** 1 for each history item of positive weight (0 elsewhere): a small array the candidate walk reads first. */
+  present: Uint8Array;
   /** Per stored sequence: `stamp` once it was a candidate in this call. */
   stamps: Int32Array;
   stamp: number;
@@ -53,6 +55,7 @@ export function createNeighbourScratch(): NeighbourScratch {
   return {
     weights: new Float64Array(1024),
     match: new Float64Array(1024),
+    present: new Uint8Array(1024),
     stamps: new Int32Array(1024),
     stamp: 0,
     anchors: new Int32Array(1024),
@@ -69,6 +72,7 @@ function fitScratch(s: NeighbourScratch, items: number, seqs: number, history: n
   if (s.weights.length <= items) {
     s.weights = new Float64Array(items * 2 + 1);
     s.match = new Float64Array(items * 2 + 1);
+    s.present = new Uint8Array(items * 2 + 1);
   }
   if (s.stamps.length <= seqs) {
     const b = new Int32Array(seqs * 2 + 1);
@@ -169,7 +173,7 @@ function sortHeap(s: NeighbourScratch, n: number): void {
 function neighbours(stats: SequenceStats, distinct: number, p: NeighbourParams, s: NeighbourScratch, skip: number): number {
   const now = stats.sequenceCount();
   const stamp = ++s.stamp;
-  const { stamps, anchors, weights, match } = s;
+  const { stamps, anchors, weights, match, present } = s;
   const qlen = Math.sqrt(distinct);
   const recency = Number.isFinite(p.recencyScale);
   let n = 0;
@@ -185,11 +189,14 @@ function neighbours(stats: SequenceStats, distinct: number, p: NeighbourParams, 
       const seq = stats.sequencePage(id);
       const o = stats.sequenceOffset(id);
       const sl = stats.sequenceLength(id);
+      // Items of no weight add +0 and move m only before the first weighted item, which sets it
+      // again: skipping them sums the same terms in the same order and finds the same m.
       let dotp = 0;
       let m = 0;
       let best = -1;
       for (let q = 0; q < sl; q++) {
         const x = seq[o + q] as number;
+        if (present[x] === 0) continue;
         dotp += match[x] as number;
         const w = weights[x] as number;
         if (w >= best) {
@@ -218,6 +225,7 @@ function weigh(stats: SequenceStats, history: ArrayLike<number>, p: NeighbourPar
     const w = Math.exp(-(history.length - 1 - k) / p.positionScale);
     s.weights[h] = w;
     s.match[h] = p.idf === 0 ? w : w * Math.log(1 + n / Math.max(1, freq[h] as number)) ** p.idf;
+    if (w > 0) s.present[h] = 1;
     s.distinct[count++] = h;
   }
   return count;
@@ -228,6 +236,7 @@ export function scoreNeighbours(stats: SequenceStats, history: ArrayLike<number>
   const distinct = weigh(stats, history, p, s);
   const top = neighbours(stats, distinct, p, s, skip);
   const before = p.before;
+  const items = stats.numItems();
   for (let t = 0; t < top; t++) {
     const id = s.topIds[t] as number;
     const raw = s.topSims[t] as number;
@@ -238,18 +247,12 @@ export function scoreNeighbours(stats: SequenceStats, history: ArrayLike<number>
     const m = s.anchors[id] as number;
     const decay = decayTable(s, p.neighbourScale, Math.max(m + 1, sl - m));
     // Items before m weigh decay(m - q) * before, the rest decay(q - m) (times 1, which is exact).
-    for (let q = 0; q < m; q++) {
-      const w = (decay[m - q] as number) * before;
-      if (w > 0) acc.add(seq[o + q] as number, sim * w);
-    }
-    for (let q = m; q < sl; q++) {
-      const w = decay[q - m] as number;
-      if (w > 0) acc.add(seq[o + q] as number, sim * w);
-    }
+    addAround(acc, seq, o, m, sl, sim, decay, before, items);
   }
   for (let t = 0; t < distinct; t++) {
     const h = s.distinct[t] as number;
     s.weights[h] = 0;
     s.match[h] = 0;
+    s.present[h] = 0;
   }
 }

@@ -99,6 +99,9 @@ describe('the online sequence model ranks as the evaluated one', () => {
       const seen = new Set(history);
       const got = online.score(key, 25, (id) => seen.has(ref.idOf.get(id) as number));
       expect(got).toEqual(offlineTop(ref.model, ref.names, history, self, 25, seen));
+      // The same exclusion as a set of ids (as recommendations pass it), with an id never seen.
+      const names = new Set(['never-seen', ...Array.from(history, (i) => ref.names[i - 1] as string)]);
+      expect(online.score(key, 25, names)).toEqual(got);
       expect(online.score(key, 25)).toEqual(offlineTop(ref.model, ref.names, history, self, 25, new Set()));
       // The rank evaluation's metric gives each returned item is its position (where no tie blurs it).
       const acc = createSparseScores(ref.names.length);
@@ -165,6 +168,18 @@ describe('online sequence model behaviour', () => {
     expect(m.size()).toEqual({ shoppers: 2, items: 3, sequences: 2, events: 4 });
   });
 
+  it('without popularity, untouched items all score 0 and come in id order, not in popularity order', () => {
+    const m = createOnlineSequence({ params: () => ({ ...DEFAULT_PARAMS, weights: { ...DEFAULT_PARAMS.weights, popularity: 0 } }) });
+    // Ids by first appearance: a, b, c; popularity: b (6), c (4), a (1).
+    let k = 0;
+    for (const [item, times] of [['a', 1], ['b', 6], ['c', 4]] as const) {
+      for (let i = 0; i < times; i++) m.observe(ev(`p${++k}`, 'view', item, T0 + k, { user_id: `${item}${i}` }));
+    }
+    expect(m.score([], 1)).toEqual([{ id: 'a', score: 0 }]);
+    expect(m.score([], 3)).toEqual([{ id: 'a', score: 0 }, { id: 'b', score: 0 }, { id: 'c', score: 0 }]);
+    expect(m.score([], 1, new Set(['a']))).toEqual([{ id: 'b', score: 0 }]);
+  });
+
   it('follow skips what was seen already (a rebuild overlapping the topic); observe takes late events', () => {
     const m = createOnlineSequence();
     m.observe(ev('e1', 'view', 'a', T0));
@@ -216,6 +231,41 @@ describe('online sequence model behaviour', () => {
     feed(events, large);
     expect(small.score('u:nobody', 40)).toEqual(large.score('u:nobody', 40));
     expect(small.score('u:user-1', 40, (id) => id.endsWith('7'))).toEqual(large.score('u:user-1', 40, (id) => id.endsWith('7')));
+    // Shoppers whose n best fill while the kept items run out: each ranks as the model that keeps
+    // every item in order, whether or not the items past the kept ones are read.
+    let ranked = 0;
+    for (let u = 0; u < 60; u++) {
+      const key = `u:user-${u}`;
+      const seen = new Set(large.history(key));
+      if (seen.size === 0) continue;
+      for (const n of [3, 12, 40]) expect(small.score(key, n, seen)).toEqual(large.score(key, n, seen));
+      ranked++;
+    }
+    expect(ranked).toBeGreaterThan(20);
+  });
+
+  it('ranks the items past the kept ones where they outscore the tail of the blend', () => {
+    // Popular items P1..P8 (single-item sequences), and one neighbour sequence R, X1..X30 whose far
+    // items get neighbour scores far below P's popularity; the shopper has seen R.
+    const params: ModelParams = { ...DEFAULT_PARAMS, weights: { popularity: 0.001, knn: 0, transitions: 0, neighbours: 1, repeat: 0 } };
+    const small = createOnlineSequence({ popularKept: 3, params: () => params });
+    const large = createOnlineSequence({ params: () => params });
+    let t = T0;
+    const events: MeridianEvent[] = [];
+    for (let p = 1; p <= 8; p++) for (let j = 0; j < 20 - p; j++) events.push(ev(`p${p}-${j}`, 'view', `P${p}`, t++, { user_id: `p${p}-${j}` }));
+    ['R', ...Array.from({ length: 30 }, (_, i) => `X${i + 1}`)].forEach((item, i) => events.push(ev(`n-${i}`, 'view', item, t++, { user_id: 'n' })));
+    events.push(ev('me', 'view', 'R', t++, { user_id: 'me' }));
+    feed(events, small);
+    feed(events, large);
+    const seen = new Set(['R']);
+    const top = small.score('u:me', 24, seen);
+    expect(top).toEqual(large.score('u:me', 24, seen));
+    // P4..P8 are not kept in order by `small`, yet outscore X15 and beyond.
+    expect(top.slice(13).map((h) => h.id)).toEqual(['P1', 'X14', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'X15', 'X16']);
+    // With the kept items left out and a strong tail, nothing past them can enter either.
+    const strong = new Set(['R', 'P1', 'P2', 'P3']);
+    expect(small.score('u:me', 4, strong)).toEqual(large.score('u:me', 4, strong));
+    expect(small.score('u:me', 4, strong).map((h) => h.id)).toEqual(['X1', 'X2', 'X3', 'X4']);
   });
 
   it('rebuilt from the event store, it answers as the model fed online', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../../src/core/index.ts';
 import {
+  COMPONENTS,
   DEFAULT_PARAMS,
   createItemMarks,
   createNeighbourScratch,
@@ -15,6 +16,7 @@ import {
   type ItemKnnParams,
   type NeighbourParams,
   type SequenceStats,
+  type SparseScores,
   type TransitionParams,
 } from '../../src/sequence/index.ts';
 import { createCountTable } from '../../src/sequence/rows.ts';
@@ -157,7 +159,7 @@ function accumulate(run: (add: Sink) => void): { ids: number[]; values: number[]
   return { ids: [...values.keys()], values: [...values.values()] };
 }
 
-function contents(acc: ReturnType<typeof createSparseScores>): { ids: number[]; values: number[] } {
+function contents(acc: SparseScores): { ids: number[]; values: number[] } {
   const ids = Array.from({ length: acc.size }, (_, i) => acc.id(i));
   return { ids, values: ids.map((id) => acc.get(id)) };
 }
@@ -366,6 +368,47 @@ describe('scoring components against the reference', () => {
         expect(got[i]).toBe(s === undefined ? base : Math.fround(base + s));
       }
       expect(sparse.size).toBeGreaterThan(0);
+    }
+  });
+});
+
+/** A SparseScores of another kind (a Map), as a caller may pass one: every bulk add takes its plain path. */
+function mapScores(): SparseScores {
+  const values = new Map<number, number>();
+  return {
+    get size() {
+      return values.size;
+    },
+    id: (i) => [...values.keys()][i] as number,
+    get: (item) => values.get(item) ?? 0,
+    add: (item, v) => void values.set(item, (values.get(item) ?? 0) + v),
+    max: () => Math.max(0, ...values.values()),
+    reset: () => values.clear(),
+  };
+}
+
+describe('scoring into an accumulator of another kind', () => {
+  it('adds the same values in the same order as into createSparseScores, blend included', () => {
+    const { stats } = feed(21, { sequences: 150, items: 60 });
+    const rng = createRng(22);
+    const model = createSequenceModel({ stats, params: { ...DEFAULT_PARAMS, weights: { popularity: 0.1, knn: 0.5, transitions: 0.3, neighbours: 2, repeat: 0.2 } } });
+    for (let t = 0; t < 25; t++) {
+      const history = Array.from({ length: 1 + rng.int(15) }, () => drawItem(rng, 60));
+      for (const name of COMPONENTS) {
+        const own = createSparseScores(4);
+        const other = mapScores();
+        model.component(name, history, own);
+        model.component(name, history, other);
+        expect(contents(other).ids).toEqual(contents(own).ids);
+        expect(bits(contents(other).values)).toEqual(bits(contents(own).values));
+      }
+      const own = createSparseScores(4);
+      const other = mapScores();
+      model.blend(history, own);
+      model.blend(history, other);
+      expect(contents(other).ids).toEqual(contents(own).ids);
+      expect(bits(contents(other).values)).toEqual(bits(contents(own).values));
+      expect(own.size).toBeGreaterThan(0);
     }
   });
 });
