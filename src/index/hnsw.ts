@@ -174,23 +174,32 @@ export function createHnswVectorIndex({
     }
   };
 
+  function* upsertSteps(id: string, vector: Float32Array, markets: readonly string[]): Generator<void> {
+    checkVector(`vector of ${id}`, vector, dim);
+    const unit = normalizedCopy(vector);
+    const list = markets.length <= 1 ? [...markets] : [...new Set(markets)];
+    const prev = items.get(id);
+    if (prev !== undefined) {
+      for (const m of prev.markets) {
+        if (!list.includes(m)) take(graphFor(m), id);
+      }
+    }
+    const point = toPlain(unit);
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) yield;
+      const m = list[i] as string;
+      put(graphFor(m), m, id, point);
+    }
+    items.set(id, { vector: unit, markets: list });
+    instrumentation?.emit('index.upsert', { kind: 'vector' });
+  }
+
   return {
     dim,
     upsert(id, vector, markets) {
-      checkVector(`vector of ${id}`, vector, dim);
-      const unit = normalizedCopy(vector);
-      const list = markets.length <= 1 ? [...markets] : [...new Set(markets)];
-      const prev = items.get(id);
-      if (prev !== undefined) {
-        for (const m of prev.markets) {
-          if (!list.includes(m)) take(graphFor(m), id);
-        }
-      }
-      const point = toPlain(unit);
-      for (const m of list) put(graphFor(m), m, id, point);
-      items.set(id, { vector: unit, markets: list });
-      instrumentation?.emit('index.upsert', { kind: 'vector' });
+      for (const step of upsertSteps(id, vector, markets)) void step;
     },
+    upsertSteps,
     remove(id) {
       const item = items.get(id);
       if (item === undefined) return;

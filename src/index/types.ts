@@ -21,6 +21,12 @@ export interface VectorIndex {
   readonly dim: number;
   /** Adds or replaces an item's vector and the markets where it may be returned. */
   upsert(id: string, vector: Float32Array, markets: readonly string[]): void;
+  /**
+   * The same upsert, one market's insert per step (optional): a background rebuild can yield to
+   * requests between markets, since an item in many markets is one graph insert each. The item is
+   * complete once the iteration ends.
+   */
+  upsertSteps?(id: string, vector: Float32Array, markets: readonly string[]): Iterable<void>;
   remove(id: string): void;
   has(id: string): boolean;
   vector(id: string): Float32Array | undefined;

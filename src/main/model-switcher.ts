@@ -91,7 +91,18 @@ export function createModelSwitcher({ registry, tenants, makeVectors, defaults, 
       // The second pass catches items upserted while the first ran.
       for await (const item of ctx.store.allItems()) {
         if (pass === 1 && next.has(item.id)) continue;
-        next.upsert(item.id, model.content.encode(item), item.availableIn);
+        const vector = model.content.encode(item);
+        if (next.upsertSteps === undefined) next.upsert(item.id, vector, item.availableIn);
+        else {
+          // An item in many markets is one graph insert each: requests may come in between.
+          for (const step of next.upsertSteps(item.id, vector, item.availableIn)) {
+            void step;
+            if (performance.now() - slice >= sliceMs) {
+              await tick();
+              slice = performance.now();
+            }
+          }
+        }
         ids.push(item.id);
         if (performance.now() - slice >= sliceMs) {
           await tick();

@@ -6,6 +6,23 @@ import { DIM, randomVector, vectorIndexContract } from './vector-contract.ts';
 vectorIndexContract('hnsw', ({ initialCapacity }) => createHnswVectorIndex({ dim: DIM, initialCapacity }));
 
 describe('createHnswVectorIndex', () => {
+  it('upserts stepwise, one market per step, and holds the item in every market once the steps end', () => {
+    const rng = createRng(5);
+    const index = createHnswVectorIndex({ dim: DIM });
+    const v = randomVector(rng, DIM);
+    const steps = index.upsertSteps?.('x', v, ['DE', 'FR', 'US']);
+    if (steps === undefined) throw new Error('the HNSW index upserts stepwise');
+    const it = steps[Symbol.iterator]();
+    expect(it.next().done).toBe(false);
+    expect(index.size('DE')).toBe(1);
+    expect(index.size('FR')).toBe(0);
+    expect(index.has('x')).toBe(false);
+    expect(it.next().done).toBe(false);
+    expect(it.next().done).toBe(true);
+    expect(index.has('x')).toBe(true);
+    for (const m of ['DE', 'FR', 'US']) expect(index.search(m, v, 1).map((h) => h.id)).toEqual(['x']);
+  });
+
   it('reaches recall@10 >= 0.95 against exact search on 10,000 random 64-d vectors', () => {
     const dim = 64;
     const rng = createRng(42);
