@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../core/index.ts';
-import type { Engine, Exclusion, ListQuery, RecommendQuery } from '../engine/index.ts';
+import type { Engine, Exclusion, ListQuery } from '../engine/index.ts';
 import {
   ItemParams,
   listQuery,
@@ -20,16 +20,11 @@ export interface ListRoutesOptions {
   tenantDefault: string;
 }
 
-/** The one cross-field rule of the filters that JSON Schema cannot say. */
-function checkPrices(qs: ListQueryString): void {
+/** Query-string filters → ListQuery; the one cross-field rule JSON Schema cannot say is checked here. */
+function toListQuery(qs: ListQueryString, tenantDefault: string): ListQuery {
   if (qs.price_min !== undefined && qs.price_max !== undefined && qs.price_min > qs.price_max) {
     throw badRequest('invalid_parameter', 'price_min: must be <= price_max', 'price_min');
   }
-}
-
-/** Query-string filters → ListQuery. */
-function toListQuery(qs: ListQueryString, tenantDefault: string): ListQuery {
-  checkPrices(qs);
   return {
     tenant: qs.tenant ?? tenantDefault,
     market: qs.market,
@@ -38,23 +33,6 @@ function toListQuery(qs: ListQueryString, tenantDefault: string): ListQuery {
     category: qs.category,
     priceMin: qs.price_min,
     priceMax: qs.price_max,
-  };
-}
-
-/** The recommendations query, built in one literal (one object shape, no copy of a ListQuery). */
-function recommendQueryOf(qs: RecommendQueryString, tenantDefault: string): RecommendQuery {
-  checkPrices(qs);
-  return {
-    tenant: qs.tenant ?? tenantDefault,
-    market: qs.market,
-    locale: qs.locale,
-    k: qs.k,
-    category: qs.category,
-    priceMin: qs.price_min,
-    priceMax: qs.price_max,
-    user: qs.user,
-    session: qs.session,
-    exclude: exclusions(qs.exclude),
   };
 }
 
@@ -83,7 +61,15 @@ export async function listRoutes(app: FastifyInstance, { engine, limits, tenantD
         response: listResponse,
       },
     },
-    async (req) => engine.recommend(recommendQueryOf(req.query, tenantDefault)),
+    async (req) => {
+      const qs = req.query;
+      return engine.recommend({
+        ...toListQuery(qs, tenantDefault),
+        user: qs.user,
+        session: qs.session,
+        exclude: exclusions(qs.exclude),
+      });
+    },
   );
 
   app.get<{ Params: ItemParams; Querystring: ListQueryString }>(
