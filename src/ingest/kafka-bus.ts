@@ -62,12 +62,29 @@ export async function createKafkaBus(opts: KafkaBusOptions): Promise<KafkaBus> {
   const tuning: ConsumerTuning = { ...DEFAULT_CONSUMER_TUNING, ...opts.consumer };
   const kafka = createKafkaClient({ brokers, clientId, logger });
   const admin = kafka.admin();
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  const makeProducer = (): Producer =>
+    kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  const producer = makeProducer();
+  // The publisher's producers after a failure (the first one stays with the consumers' dead letters).
+  const renewed: Producer[] = [];
+  const renew = async (): Promise<Producer> => {
+    const p = makeProducer();
+    try {
+      await p.connect();
+    } catch (e) {
+      void p.disconnect().catch(() => undefined);
+      throw e;
+    }
+    for (const old of renewed.splice(0)) void old.disconnect().catch(() => undefined);
+    renewed.push(p);
+    logger.warn('kafka producer renewed after a failed publish');
+    return p;
+  };
   try {
     await admin.connect();
     await ensureTopics(admin, [topic, deadLetterTopic], partitions, logger);
@@ -79,7 +96,7 @@ export async function createKafkaBus(opts: KafkaBusOptions): Promise<KafkaBus> {
   }
   logger.info('kafka event bus ready', { brokers, topic, deadLetterTopic });
 
-  const publisher = createPublisher(producer, topic, publishTimeoutMs);
+  const publisher = createPublisher(producer, topic, publishTimeoutMs, { renew });
   const consumers = new Map<string, GroupConsumer>();
   let closed = false;
   const checkOpen = (): void => {
@@ -136,7 +153,7 @@ export async function createKafkaBus(opts: KafkaBusOptions): Promise<KafkaBus> {
       closed = true;
       const results = await Promise.allSettled([...consumers.values()].map((c) => c.close()));
       consumers.clear();
-      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+      await Promise.allSettled([producer.disconnect(), ...renewed.map((p) => p.disconnect()), admin.disconnect()]);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed !== undefined) logger.warn('a kafka consumer did not close cleanly', { err: failed.reason });
     },

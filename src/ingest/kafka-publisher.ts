@@ -39,10 +39,46 @@ function sendGroups(messages: Message[]): Message[][] {
  * small concurrent publishes cost few round trips, and a lone publish waits for no timer.
  * `send` resolves once the broker acknowledged the caller's messages, and rejects after `timeoutMs`;
  * a call that timed out before its request went out is dropped, so an outage does not pile up work.
+ *
+ * After a failed or stalled request the next one goes through a fresh producer (`renew`): an
+ * idempotent producer whose request failed mid-way can keep sequence numbers the broker never saw
+ * and be refused for good after the broker comes back, and a request that never settles would hold
+ * every later one. A message the old producer did write may then be written twice; event ids make
+ * applying it idempotent.
  */
-export function createPublisher(producer: Producer, topic: string, timeoutMs: number): { send(messages: Message[]): Promise<void> } {
+export interface PublisherOptions {
+  /** A connected producer to use after a failure; absent: keep the same one. */
+  renew?: () => Promise<Producer>;
+  /** A request not settled after this long counts as failed (default 3 × timeoutMs). */
+  stallMs?: number;
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`kafka produce: request not settled within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+export function createPublisher(
+  first: Producer,
+  topic: string,
+  timeoutMs: number,
+  { renew, stallMs = 3 * timeoutMs }: PublisherOptions = {},
+): { send(messages: Message[]): Promise<void> } {
+  let producer = first;
+  let suspect = false;
   let waiting: Waiter[] = [];
   let flushing = false;
+
+  async function sendAll(messages: Message[]): Promise<void> {
+    if (suspect && renew !== undefined) {
+      producer = await renew();
+      suspect = false;
+    }
+    for (const group of sendGroups(messages)) await withDeadline(producer.send({ topic, acks: -1, messages: group }), stallMs);
+  }
 
   async function flush(): Promise<void> {
     flushing = true;
@@ -52,9 +88,10 @@ export function createPublisher(producer: Producer, topic: string, timeoutMs: nu
       if (batch.length === 0) continue;
       const messages = batch.length === 1 ? (batch[0] as Waiter).messages : batch.flatMap((w) => w.messages);
       try {
-        for (const group of sendGroups(messages)) await producer.send({ topic, acks: -1, messages: group });
+        await sendAll(messages);
         for (const w of batch) settle(w, undefined);
       } catch (e) {
+        suspect = true;
         for (const w of batch) settle(w, e ?? new Error('kafka produce failed'));
       }
     }

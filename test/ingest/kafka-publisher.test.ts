@@ -59,6 +59,47 @@ describe('kafka publisher', () => {
     await fresh;
   });
 
+  it('after a failed request, sends the next one through a renewed producer', async () => {
+    const first = fakeProducer();
+    const second = fakeProducer();
+    let renewals = 0;
+    const p = createPublisher(first.producer, 'events', 10_000, {
+      renew: () => {
+        renewals++;
+        return Promise.resolve(second.producer);
+      },
+    });
+    const a = p.send([msg('a')]);
+    first.requests[0]?.done(new Error('OUT_OF_ORDER_SEQUENCE_NUMBER'));
+    await expect(a).rejects.toThrow('OUT_OF_ORDER_SEQUENCE_NUMBER');
+    const b = p.send([msg('b')]);
+    await tick();
+    expect(renewals).toBe(1);
+    expect(first.requests.map(values)).toEqual([['a']]);
+    expect(second.requests.map(values)).toEqual([['b']]);
+    second.requests[0]?.done();
+    await expect(b).resolves.toBeUndefined();
+    // A success keeps the producer.
+    const c = p.send([msg('c')]);
+    second.requests[1]?.done();
+    await c;
+    expect(renewals).toBe(1);
+  });
+
+  it('counts a request that never settles as failed, so the calls after it are not held behind it', async () => {
+    const first = fakeProducer();
+    const second = fakeProducer();
+    const p = createPublisher(first.producer, 'events', 20, { renew: () => Promise.resolve(second.producer), stallMs: 40 });
+    const stuck = p.send([msg('a')]); // the broker never answers
+    await expect(stuck).rejects.toThrow(/no acknowledgement within 20 ms/);
+    await new Promise((r) => setTimeout(r, 60));
+    const next = p.send([msg('b')]);
+    await tick();
+    expect(second.requests.map(values)).toEqual([['b']]);
+    second.requests[0]?.done();
+    await expect(next).resolves.toBeUndefined();
+  });
+
   it('splits a large call into requests of bounded size, in order', async () => {
     const { producer, requests } = fakeProducer();
     const p = createPublisher(producer, 'events', 10_000);
