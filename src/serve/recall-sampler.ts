@@ -102,10 +102,16 @@ export function createRecallSampler({
   async function scan(): Promise<Market[] | undefined> {
     const out: Market[] = [];
     let seen = 0;
+    let slice = performance.now();
     for (const source of sources()) {
       const byMarket = new Map<string, Market>();
       for await (const item of source.store.allItems()) {
         if (++seen > maxItems) return undefined;
+        // A store's item iteration may never leave the microtask queue: let requests in every 1 ms.
+        if (performance.now() - slice >= 1) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
         const v = source.vectors.vector(item.id);
         if (v === undefined) continue;
         for (const market of item.availableIn) {
