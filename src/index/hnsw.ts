@@ -80,13 +80,13 @@ export function createHnswVectorIndex({
     return plain;
   };
 
-  const graphFor = (market: string): MarketGraph => {
+  const graphFor = (market: string, capacity = initialCapacity): MarketGraph => {
     let g = graphs.get(market);
     if (g === undefined) {
       const index = new hnsw.HierarchicalNSW('ip', dim);
-      index.initIndex({ maxElements: initialCapacity, m: M, efConstruction, randomSeed: seed, allowReplaceDeleted: false });
+      index.initIndex({ maxElements: capacity, m: M, efConstruction, randomSeed: seed, allowReplaceDeleted: false });
       index.setEf(efSearch);
-      g = { hnsw: index, capacity: initialCapacity, next: 0, live: 0, ids: [], labels: new Map(), free: [], ef: efSearch };
+      g = { hnsw: index, capacity, next: 0, live: 0, ids: [], labels: new Map(), free: [], ef: efSearch };
       graphs.set(market, g);
     }
     return g;
@@ -200,6 +200,14 @@ export function createHnswVectorIndex({
       for (const step of upsertSteps(id, vector, markets)) void step;
     },
     upsertSteps,
+    reserve(market, n) {
+      checkInt('n', n, 1);
+      const g = graphFor(market, Math.max(initialCapacity, n));
+      if (g.capacity < n) {
+        g.capacity = n;
+        g.hnsw.resizeIndex(n);
+      }
+    },
     remove(id) {
       const item = items.get(id);
       if (item === undefined) return;

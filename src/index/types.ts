@@ -27,6 +27,11 @@ export interface VectorIndex {
    * complete once the iteration ends.
    */
   upsertSteps?(id: string, vector: Float32Array, markets: readonly string[]): Iterable<void>;
+  /**
+   * Room for `n` items in `market` up front (optional): growing a graph copies it, which blocks for
+   * tens of milliseconds at ten thousand items, so a rebuild of a known size reserves it first.
+   */
+  reserve?(market: string, n: number): void;
   remove(id: string): void;
   has(id: string): boolean;
   vector(id: string): Float32Array | undefined;

@@ -85,6 +85,8 @@ export function createModelSwitcher({ registry, tenants, makeVectors, defaults, 
   /** A tenant's index under `model`, from its catalog; items deleted meanwhile are reconciled at the swap. */
   async function rebuild(ctx: TenantContext, model: ModelEncoders): Promise<{ ctx: TenantContext; next: VectorIndex; ids: string[] }> {
     const next = makeVectors(ctx.tenant);
+    // The new graphs at the old ones' size (and a little more): no growth mid-rebuild.
+    for (const m of ctx.vectors.markets()) next.reserve?.(m, Math.ceil(ctx.vectors.size(m) * 1.1) + 16);
     const ids: string[] = [];
     let slice = performance.now();
     for (let pass = 0; pass < 2; pass++) {

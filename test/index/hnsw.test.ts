@@ -1,11 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, isMeridianError } from '../../src/core/index.ts';
+import { createLogger, createRng, isMeridianError } from '../../src/core/index.ts';
 import { createExactVectorIndex, createHnswVectorIndex } from '../../src/index/index.ts';
 import { DIM, randomVector, vectorIndexContract } from './vector-contract.ts';
 
 vectorIndexContract('hnsw', ({ initialCapacity }) => createHnswVectorIndex({ dim: DIM, initialCapacity }));
 
 describe('createHnswVectorIndex', () => {
+  it('reserves room in a market up front, so filling it to that size never grows its graph', () => {
+    const rng = createRng(9);
+    const grown: string[] = [];
+    const logger = createLogger({ level: 'debug', write: (line) => grown.push(line) });
+    const index = createHnswVectorIndex({ dim: DIM, initialCapacity: 16, logger });
+    index.reserve?.('DE', 200);
+    for (let i = 0; i < 200; i++) index.upsert(`r${i}`, randomVector(rng, DIM), ['DE']);
+    expect(grown.filter((l) => l.includes('vector index graph grown'))).toEqual([]);
+    expect(index.size('DE')).toBe(200);
+    // Past the reservation it grows as before.
+    for (let i = 200; i < 240; i++) index.upsert(`r${i}`, randomVector(rng, DIM), ['DE', 'FR']);
+    expect(grown.filter((l) => l.includes('vector index graph grown')).length).toBeGreaterThan(0);
+    expect(index.search('DE', randomVector(rng, DIM), 5)).toHaveLength(5);
+    expect(() => index.reserve?.('DE', 0)).toThrow(/n/);
+  });
+
   it('upserts stepwise, one market per step, and holds the item in every market once the steps end', () => {
     const rng = createRng(5);
     const index = createHnswVectorIndex({ dim: DIM });
