@@ -1,43 +1,28 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createInstrumentation, silentLogger, type Scored } from '../../src/core/index.ts';
-import { createRecommender, LEARNED_CUT_CAP, WEIGHTS } from '../../src/engine/recommend.ts';
+import type { Scored } from '../../src/core/index.ts';
+import { LEARNED_CUT_CAP, WEIGHTS } from '../../src/engine/recommend.ts';
 import type { RecommendQuery } from '../../src/engine/index.ts';
-import { createMemoryFeatureStore } from '../../src/features/index.ts';
-import { createBm25Index, createExactVectorIndex, type VectorIndex } from '../../src/index/index.ts';
-import { createMemoryEventStore, type MeridianEvent } from '../../src/ingest/index.ts';
-import { createDecayMixEncoder, createHashedContentEncoder, createOnlineSequence, createOnlineUpdater, createTenants } from '../../src/online/index.ts';
+import { createExactVectorIndex, type VectorIndex } from '../../src/index/index.ts';
+import type { MeridianEvent } from '../../src/ingest/index.ts';
 import type { LearnedBlend } from '../../src/registry/index.ts';
-
-const T0 = Date.UTC(2026, 4, 1);
-const DIM = 32;
+import { DIM, onlinePath, T0 } from './online-path.ts';
 
 /** The online path and a recommender whose learned blend the test sets; every vector search's k is recorded. */
 function setup() {
-  const content = createHashedContentEncoder({ dim: DIM });
-  const encoder = createDecayMixEncoder({ dim: DIM });
-  const instrumentation = createInstrumentation();
   const searchedK: number[] = [];
   const makeVectors = (): VectorIndex => {
     const index = createExactVectorIndex({ dim: DIM });
     return { ...index, search: (market, query, k, exclude, options) => (searchedK.push(k), index.search(market, query, k, exclude, options)) };
   };
-  const tenants = createTenants({
-    makeStore: async () => createMemoryFeatureStore({ logger: silentLogger }),
-    makeVectors,
-    makeLexical: () => createBm25Index(),
-    content,
-    makeSequence: async () => createOnlineSequence(),
-  });
-  const updater = createOnlineUpdater({ tenants, encoder, content, eventStore: createMemoryEventStore(), instrumentation, logger: silentLogger, now: () => T0 });
   const blend: { learned: LearnedBlend | undefined } = { learned: undefined };
-  const rec = createRecommender({ encoder, instrumentation, modelVersion: () => 'test', learnedBlend: () => blend.learned });
+  const { tenants, updater, encoder, instrumentation, rec, close } = onlinePath({ makeVectors, learnedBlend: () => blend.learned });
   let searches = 0;
   instrumentation.on('index.search', (e) => {
     if (e.kind === 'vector') searches++;
   });
   const query = (q: Partial<RecommendQuery> = {}): RecommendQuery => ({ tenant: 'default', market: 'DE', k: 20, user: 'me', exclude: ['seen', 'purchased'], ...q });
   const ask = async (q?: Partial<RecommendQuery>) => (await rec.recommend(await tenants.get('default'), query(q))).items;
-  return { tenants, updater, encoder, blend, ask, searchedK, searches: () => searches, close: () => tenants.close() };
+  return { tenants, updater, encoder, blend, ask, searchedK, searches: () => searches, close };
 }
 
 let n = 0;

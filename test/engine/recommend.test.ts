@@ -1,33 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
-import { createRecommender } from '../../src/engine/recommend.ts';
 import type { RecommendQuery } from '../../src/engine/index.ts';
-import { createMemoryFeatureStore } from '../../src/features/index.ts';
-import { createBm25Index, createExactVectorIndex } from '../../src/index/index.ts';
-import { createMemoryEventStore, type MeridianEvent } from '../../src/ingest/index.ts';
-import { createDecayMixEncoder, createHashedContentEncoder, createOnlineSequence, createOnlineUpdater, createTenants } from '../../src/online/index.ts';
-
-const T0 = Date.UTC(2026, 4, 1);
-const DIM = 32;
+import type { MeridianEvent } from '../../src/ingest/index.ts';
+import { onlinePath, T0 } from './online-path.ts';
 
 /** The online path (updater feeding the tenant's sequence model) and the recommender over it. */
 function setup() {
-  const content = createHashedContentEncoder({ dim: DIM });
-  const encoder = createDecayMixEncoder({ dim: DIM });
-  const instrumentation = createInstrumentation();
-  const eventStore = createMemoryEventStore();
-  const tenants = createTenants({
-    makeStore: async () => createMemoryFeatureStore({ logger: silentLogger }),
-    makeVectors: () => createExactVectorIndex({ dim: DIM }),
-    makeLexical: () => createBm25Index(),
-    content,
-    makeSequence: async () => createOnlineSequence(),
-  });
-  const updater = createOnlineUpdater({ tenants, encoder, content, eventStore, instrumentation, logger: silentLogger, now: () => T0 });
-  const rec = createRecommender({ encoder, instrumentation, modelVersion: () => 'test' });
+  const { tenants, updater, rec, close } = onlinePath();
   const ask = async (q: Partial<RecommendQuery>) =>
     (await rec.recommend(await tenants.get('default'), { tenant: 'default', market: 'DE', k: 3, exclude: ['seen', 'purchased'], ...q })).items;
-  return { tenants, updater, ask, close: () => tenants.close() };
+  return { tenants, updater, ask, close };
 }
 
 let n = 0;
