@@ -6,3 +6,4 @@ export * from './instrumentation.ts';
 export * from './types.ts';
 export * from './text.ts';
 export * from './id-table.ts';
+export * from './threads.ts';

@@ -1,9 +1,13 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import hnsw from 'hnswlib-node';
 import type { HierarchicalNSW } from 'hnswlib-node';
-import { normalizedCopy, silentLogger } from '../core/index.ts';
+import { normalizedCopy, silentLogger, tsWorker } from '../core/index.ts';
 import type { Instrumentation, Logger, Scored } from '../core/index.ts';
 import { checkInt, checkVector } from './checks.ts';
-import type { VectorIndex, VectorSearchOptions } from './types.ts';
+import type { BuildJob, BuildReply, GraphJob } from './hnsw-build.ts';
+import type { VectorEntry, VectorIndex, VectorSearchOptions } from './types.ts';
 
 export interface HnswVectorIndexOptions {
   dim: number;
@@ -48,6 +52,25 @@ interface Item {
 
 /** The smallest over-fetch when an `exclude` callback may drop results. */
 const MIN_MARGIN = 16;
+
+/** Room a bulk-built graph leaves for the items that follow it: growing a graph later copies it. */
+const BUILD_HEADROOM = 1.25;
+
+/** Runs one build job in a worker thread; the vectors' buffers move to it. */
+async function buildInWorker(job: BuildJob): Promise<void> {
+  const worker = tsWorker(new URL('./hnsw-build.ts', import.meta.url));
+  try {
+    const reply = await new Promise<BuildReply>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`index build worker exited (${String(code)}) before it answered`)));
+      worker.postMessage(job, job.graphs.map((g) => g.vectors.buffer as ArrayBuffer));
+    });
+    if (!reply.ok) throw new Error(`index build failed: ${reply.error}`);
+  } finally {
+    await worker.terminate();
+  }
+}
 
 /**
  * The vector index on hnswlib-node, inner product on unit vectors (so the score is the cosine).
@@ -194,8 +217,58 @@ export function createHnswVectorIndex({
     instrumentation?.emit('index.upsert', { kind: 'vector' });
   }
 
+  /** Each market's ids in entry order (their labels) and the staged items, checked like upserts. */
+  const stage = (entries: readonly VectorEntry[]): { staged: Map<string, Item>; perMarket: Map<string, string[]> } => {
+    const staged = new Map<string, Item>();
+    const perMarket = new Map<string, string[]>();
+    for (const { id, vector, markets } of entries) {
+      checkVector(`vector of ${id}`, vector, dim);
+      if (staged.has(id)) throw new Error(`build: id ${id} appears twice`);
+      const list = markets.length <= 1 ? [...markets] : [...new Set(markets)];
+      staged.set(id, { vector: normalizedCopy(vector), markets: list });
+      for (const m of list) {
+        const ids = perMarket.get(m);
+        if (ids === undefined) perMarket.set(m, [id]);
+        else ids.push(id);
+      }
+    }
+    return { staged, perMarket };
+  };
+
+  async function build(entries: readonly VectorEntry[]): Promise<void> {
+    if (items.size > 0) throw new Error('build fills an empty index only');
+    const { staged, perMarket } = stage(entries);
+    const dir = await mkdtemp(join(tmpdir(), 'meridian-hnsw-'));
+    try {
+      const jobs: (GraphJob & { market: string; ids: string[] })[] = [];
+      for (const [market, ids] of perMarket) {
+        const vectors = new Float32Array(ids.length * dim);
+        ids.forEach((id, label) => vectors.set((staged.get(id) as Item).vector, label * dim));
+        const capacity = Math.max(initialCapacity, Math.ceil(ids.length * BUILD_HEADROOM));
+        jobs.push({ market, ids, capacity, count: ids.length, vectors, file: join(dir, `${jobs.length}.hnsw`) });
+      }
+      await buildInWorker({ dim, M, efConstruction, seed, graphs: jobs.map(({ capacity, count, vectors, file }) => ({ capacity, count, vectors, file })) });
+      const loaded = new Map<string, MarketGraph>();
+      for (const { market, ids, capacity, file } of jobs) {
+        const index = new hnsw.HierarchicalNSW('ip', dim);
+        await index.readIndex(file, false); // hnswlib reads on a libuv thread
+        index.setEf(efSearch);
+        const labels = new Map<string, number>();
+        ids.forEach((id, label) => labels.set(id, label));
+        loaded.set(market, { hnsw: index, capacity, next: ids.length, live: ids.length, ids, labels, free: [], ef: efSearch });
+      }
+      if (items.size > 0) throw new Error('the index changed during its build');
+      graphs.clear();
+      for (const [m, g] of loaded) graphs.set(m, g);
+      for (const [id, item] of staged) items.set(id, item);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   return {
     dim,
+    build,
     upsert(id, vector, markets) {
       for (const step of upsertSteps(id, vector, markets)) void step;
     },

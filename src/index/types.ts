@@ -13,6 +13,13 @@ export interface VectorSearchOptions {
   excluded?: ReadonlySet<string>;
 }
 
+/** An item for a bulk build: its vector and the markets where it may be returned. */
+export interface VectorEntry {
+  id: string;
+  vector: Float32Array;
+  markets: readonly string[];
+}
+
 /**
  * Port: the vector index of item embeddings (inner product on unit vectors). Items are searchable
  * per market without a filter callback; deletes are immediate.
@@ -32,6 +39,12 @@ export interface VectorIndex {
    * tens of milliseconds at ten thousand items, so a rebuild of a known size reserves it first.
    */
   reserve?(market: string, n: number): void;
+  /**
+   * Fills an empty index with `entries` off the serving thread (optional): a background rebuild of a
+   * whole catalog then costs requests almost nothing. Rejects (leaving the index empty) when the
+   * build fails; the caller may then upsert instead.
+   */
+  build?(entries: readonly VectorEntry[]): Promise<void>;
   remove(id: string): void;
   has(id: string): boolean;
   vector(id: string): Float32Array | undefined;

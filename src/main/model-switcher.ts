@@ -1,5 +1,5 @@
 import { silentLogger, type Logger } from '../core/index.ts';
-import type { VectorIndex } from '../index/index.ts';
+import type { VectorEntry, VectorIndex } from '../index/index.ts';
 import type { ContentEncoder, TenantContext, Tenants, UserEncoder } from '../online/index.ts';
 import { modelEncoders, type LearnedBlend, type ModelEncoders, type ModelRegistry } from '../registry/index.ts';
 import { DEFAULT_PARAMS, type ModelParams } from '../sequence/index.ts';
@@ -8,7 +8,8 @@ import { DEFAULT_PARAMS, type ModelParams } from '../sequence/index.ts';
  * Serving's view of the model registry. `content` and `encoder` are stable objects that delegate to
  * the model in service, so the engine, the online updater and new tenants pick up a swap without
  * being rebuilt. Adopting a version loads it and builds every tenant's new vector index in the
- * background (yielding to requests); then, in one synchronous step, the tenants' indexes, the
+ * background (the graphs in a worker thread where the index can, encoding on this thread between
+ * requests); then, in one synchronous step, the tenants' indexes, the
  * encoders and the version change together. A request holds the index it read, so one in flight
  * finishes on the old one.
  *
@@ -82,36 +83,59 @@ export function createModelSwitcher({ registry, tenants, makeVectors, defaults, 
     query: (state) => current.encoder.query(state),
   };
 
+  /** Yields to requests once `sliceMs` of work has run since the last yield. */
+  let slice = performance.now();
+  const pace = async (): Promise<void> => {
+    if (performance.now() - slice >= sliceMs) {
+      await tick();
+      slice = performance.now();
+    }
+  };
+
+  /** Upserts on this thread, yielding between one market's insert and the next. */
+  async function insert(next: VectorIndex, id: string, vector: Float32Array, markets: readonly string[]): Promise<void> {
+    if (next.upsertSteps === undefined) return next.upsert(id, vector, markets);
+    for (const step of next.upsertSteps(id, vector, markets)) {
+      void step;
+      await pace();
+    }
+  }
+
+  /**
+   * The catalog's items under `model`, into `next`: built off this thread where the index can,
+   * else inserted here between requests.
+   */
+  async function fill(ctx: TenantContext, model: ModelEncoders, next: VectorIndex): Promise<{ next: VectorIndex; ids: string[] }> {
+    const entries: VectorEntry[] = [];
+    for await (const item of ctx.store.allItems()) {
+      await pace();
+      entries.push({ id: item.id, vector: model.content.encode(item), markets: item.availableIn });
+    }
+    if (next.build !== undefined) {
+      try {
+        await next.build(entries);
+        return { next, ids: entries.map((e) => e.id) };
+      } catch (e) {
+        logger.warn('index build off the serving thread failed; inserting between requests instead', { tenant: ctx.tenant, err: e });
+      }
+    }
+    const fresh = next.build === undefined ? next : makeVectors(ctx.tenant);
+    // The new graphs at the old ones' size (and a little more): no growth mid-rebuild.
+    for (const m of ctx.vectors.markets()) fresh.reserve?.(m, Math.ceil(ctx.vectors.size(m) * 1.1) + 16);
+    for (const e of entries) await insert(fresh, e.id, e.vector, e.markets);
+    return { next: fresh, ids: entries.map((e) => e.id) };
+  }
+
   /** A tenant's index under `model`, from its catalog; items deleted meanwhile are reconciled at the swap. */
   async function rebuild(ctx: TenantContext, model: ModelEncoders): Promise<{ ctx: TenantContext; next: VectorIndex; ids: string[] }> {
-    const next = makeVectors(ctx.tenant);
-    // The new graphs at the old ones' size (and a little more): no growth mid-rebuild.
-    for (const m of ctx.vectors.markets()) next.reserve?.(m, Math.ceil(ctx.vectors.size(m) * 1.1) + 16);
-    const ids: string[] = [];
-    let slice = performance.now();
-    for (let pass = 0; pass < 2; pass++) {
-      // The second pass catches items upserted while the first ran.
-      for await (const item of ctx.store.allItems()) {
-        // Also between items the second pass skips: reading a whole catalog is tens of milliseconds.
-        if (performance.now() - slice >= sliceMs) {
-          await tick();
-          slice = performance.now();
-        }
-        if (pass === 1 && next.has(item.id)) continue;
-        const vector = model.content.encode(item);
-        if (next.upsertSteps === undefined) next.upsert(item.id, vector, item.availableIn);
-        else {
-          // An item in many markets is one graph insert each: requests may come in between.
-          for (const step of next.upsertSteps(item.id, vector, item.availableIn)) {
-            void step;
-            if (performance.now() - slice >= sliceMs) {
-              await tick();
-              slice = performance.now();
-            }
-          }
-        }
-        ids.push(item.id);
-      }
+    const { next, ids } = await fill(ctx, model, makeVectors(ctx.tenant));
+    // Items upserted while the first pass ran. Reading a whole catalog is tens of milliseconds, so
+    // this yields between the items it skips too.
+    for await (const item of ctx.store.allItems()) {
+      await pace();
+      if (next.has(item.id)) continue;
+      await insert(next, item.id, model.content.encode(item), item.availableIn);
+      ids.push(item.id);
     }
     return { ctx, next, ids };
   }

@@ -128,3 +128,58 @@ describe('createHnswVectorIndex', () => {
     }
   });
 });
+
+describe('createHnswVectorIndex build', () => {
+  const MARKETS = ['DE', 'FR', 'US'];
+  const entries = (count: number, seed: number) => {
+    const rng = createRng(seed);
+    return Array.from({ length: count }, (_, i) => ({
+      id: `b${i}`,
+      vector: randomVector(rng, DIM),
+      markets: MARKETS.filter((_, m) => (i + m) % 3 !== 0 || i % 5 === 0),
+    }));
+  };
+
+  it('builds in a worker thread the very graphs the same upserts build here', async () => {
+    const items = entries(400, 21);
+    const built = createHnswVectorIndex({ dim: DIM, initialCapacity: 16 });
+    await built.build?.(items);
+    const upserted = createHnswVectorIndex({ dim: DIM, initialCapacity: 16 });
+    for (const e of items) upserted.upsert(e.id, e.vector, e.markets);
+    expect(built.size()).toBe(400);
+    for (const m of MARKETS) expect(built.size(m)).toBe(upserted.size(m));
+    expect(built.markets().sort()).toEqual(MARKETS);
+    expect(built.vector('b7')).toEqual(upserted.vector('b7'));
+    const rng = createRng(22);
+    for (let q = 0; q < 30; q++) {
+      const query = randomVector(rng, DIM);
+      for (const m of MARKETS) expect(built.search(m, query, 10)).toEqual(upserted.search(m, query, 10));
+    }
+  });
+
+  it('takes upserts and removals after a build, and grows past the room it left', async () => {
+    const rng = createRng(23);
+    const index = createHnswVectorIndex({ dim: DIM, initialCapacity: 8 });
+    await index.build?.(entries(40, 24));
+    const v = randomVector(rng, DIM);
+    for (let i = 0; i < 60; i++) index.upsert(`n${i}`, i === 0 ? v : randomVector(rng, DIM), ['DE']);
+    expect(index.search('DE', v, 1).map((h) => h.id)).toEqual(['n0']);
+    index.remove('n0');
+    index.remove('b1');
+    expect(index.has('b1')).toBe(false);
+    expect(index.search('DE', v, 100).map((h) => h.id)).not.toContain('n0');
+    expect(index.search('FR', v, 100).map((h) => h.id)).not.toContain('b1');
+  });
+
+  it('refuses a non-empty index and a repeated id, leaving the index as it was', async () => {
+    const rng = createRng(25);
+    const index = createHnswVectorIndex({ dim: DIM });
+    const twice = [...entries(3, 26), { id: 'b0', vector: randomVector(rng, DIM), markets: ['DE'] }];
+    await expect(index.build?.(twice)).rejects.toThrow(/b0 appears twice/);
+    expect(index.size()).toBe(0);
+    await expect(index.build?.([{ id: 'x', vector: new Float32Array(3), markets: ['DE'] }])).rejects.toThrow(/vector of x/);
+    index.upsert('y', randomVector(rng, DIM), ['DE']);
+    await expect(index.build?.(entries(3, 27))).rejects.toThrow(/empty index/);
+    expect(index.size()).toBe(1);
+  });
+});

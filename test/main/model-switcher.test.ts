@@ -2,9 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
-import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
+import { createInstrumentation, createLogger, silentLogger } from '../../src/core/index.ts';
+import { createMemoryFeatureStore, type CatalogItem } from '../../src/features/index.ts';
+import { createBm25Index, createHnswVectorIndex, type VectorIndex } from '../../src/index/index.ts';
 import { createMemoryEventStore, type MeridianEvent } from '../../src/ingest/index.ts';
-import { createRuntime, openTenants } from '../../src/main/index.ts';
+import { createModelSwitcher, createRuntime, openTenants } from '../../src/main/index.ts';
+import { createDecayMixEncoder, createHashedContentEncoder, createTenants, type TenantContext } from '../../src/online/index.ts';
 import { createModelRegistry, type ModelArtifact } from '../../src/registry/index.ts';
 import { DEFAULT_PARAMS, type ModelParams } from '../../src/sequence/index.ts';
 import { tempDir } from '../helpers.ts';
@@ -153,6 +156,75 @@ describe('the runtime serves the learned blend of the version in service', () =>
     } finally {
       await rt.close();
       await tmp.cleanup();
+    }
+  });
+});
+
+describe('the model switcher rebuilds each tenant\'s index for the new version', () => {
+  const item = (id: string, markets: string[]): CatalogItem =>
+    ({ id, titles: { en: `item ${id}` }, descriptions: {}, category: 'c', brand: undefined, prices: {}, availableIn: markets, ts: T0 });
+
+  /** A switcher over one tenant of 30 items, whose new indexes pass through `wrap`. */
+  async function setup(wrap: (index: VectorIndex, tenant: () => TenantContext) => VectorIndex) {
+    const tmp = await tempDir('meridian-rebuild-');
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', write: (l) => lines.push(l) });
+    const registry = createModelRegistry({ dir: tmp.dir, logger: silentLogger });
+    const store = createMemoryFeatureStore({ logger: silentLogger });
+    await store.apply(Array.from({ length: 30 }, (_, i) => ({ eventId: `put-${i}`, updates: [{ op: 'item.put' as const, item: item(`i${i}`, i % 2 === 0 ? ['US', 'DE'] : ['US']) }] })));
+    const defaults = { content: createHashedContentEncoder({ dim: DIM }), encoder: createDecayMixEncoder({ dim: DIM }) };
+    // The tenant's first index is built plainly; the switcher's new ones pass through `wrap`.
+    const held: { ctx?: TenantContext } = {};
+    const tenant = (): TenantContext => held.ctx as TenantContext;
+    const makeVectors = (): VectorIndex => {
+      const index = createHnswVectorIndex({ dim: DIM });
+      return held.ctx === undefined ? index : wrap(index, tenant);
+    };
+    const tenants = createTenants({ makeStore: () => Promise.resolve(store), makeVectors, makeLexical: () => createBm25Index(), content: defaults.content });
+    const ctx = await tenants.get('default');
+    held.ctx = ctx;
+    const models = createModelSwitcher({ registry, tenants: () => tenants, makeVectors, defaults, logger });
+    const version = (await registry.publish(artifact({ itemIds: ['i0'] }))).version;
+    return { ctx, models, version, lines, cleanup: async () => { await tenants.close(); await tmp.cleanup(); } };
+  }
+
+  it('builds off the serving thread, and an item upserted during the build is in the new index', async () => {
+    let builds = 0;
+    const late = item('late', ['DE']);
+    const { ctx, models, version, lines, cleanup } = await setup((index, tenant) => ({
+      ...index,
+      build: async (entries) => {
+        builds++;
+        // What the updater does with an upsert: the store and the index in service.
+        await tenant().store.apply([{ eventId: 'late', updates: [{ op: 'item.put', item: late }] }]);
+        tenant().vectors.upsert(late.id, new Float32Array(DIM).fill(1), late.availableIn);
+        await index.build?.(entries);
+      },
+    }));
+    try {
+      await models.adopt(version);
+      expect(builds).toBe(1);
+      expect(ctx.vectors.size()).toBe(31);
+      expect(ctx.vectors.size('DE')).toBe(16);
+      expect(ctx.vectors.has('late')).toBe(true);
+      expect(lines).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('inserts on the serving thread when the build fails, and still swaps', async () => {
+    const { ctx, models, version, lines, cleanup } = await setup((index) => ({ ...index, build: () => Promise.reject(new Error('no threads')) }));
+    try {
+      const before = ctx.vectors;
+      await models.adopt(version);
+      expect(models.version()).toBe(version);
+      expect(ctx.vectors).not.toBe(before);
+      expect(ctx.vectors.size()).toBe(30);
+      expect(ctx.vectors.size('DE')).toBe(15);
+      expect(lines.join('\n')).toMatch(/index build off the serving thread failed.*no threads/);
+    } finally {
+      await cleanup();
     }
   });
 });
