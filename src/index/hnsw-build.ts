@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import hnsw from 'hnswlib-node';
 
@@ -39,7 +41,22 @@ export async function buildGraphs(job: BuildJob): Promise<void> {
   }
 }
 
+/**
+ * Lowers this thread's scheduling priority (Linux: a thread id is a valid target of setpriority),
+ * so that where cores are few the serving thread runs first and the build takes what is left.
+ * Elsewhere the build keeps the process's priority.
+ */
+function yieldCores(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 19);
+  } catch {
+    // No /proc or no permission: the same priority as the serving thread.
+  }
+}
+
 parentPort?.once('message', (job: BuildJob) => {
+  yieldCores();
   buildGraphs(job).then(
     () => parentPort?.postMessage({ ok: true } satisfies BuildReply),
     (e: unknown) => parentPort?.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) } satisfies BuildReply),
