@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hnsw from 'hnswlib-node';
 import type { HierarchicalNSW } from 'hnswlib-node';
-import { normalizedCopy, silentLogger, tsWorker } from '../core/index.ts';
+import { createPacer, normalizedCopy, normalizeInPlace, silentLogger, tsWorker } from '../core/index.ts';
 import type { Instrumentation, Logger, Scored } from '../core/index.ts';
 import { checkInt, checkVector } from './checks.ts';
 import type { BuildJob, BuildReply, GraphJob } from './hnsw-build.ts';
@@ -217,36 +217,55 @@ export function createHnswVectorIndex({
     instrumentation?.emit('index.upsert', { kind: 'vector' });
   }
 
-  /** Each market's ids in entry order (their labels) and the staged items, checked like upserts. */
-  const stage = (entries: readonly VectorEntry[]): { staged: Map<string, Item>; perMarket: Map<string, string[]> } => {
+  /**
+   * Each market's entries in order (their labels) and the staged items, checked like upserts. The
+   * unit vectors are views of one array; the work is sliced, since it runs on the serving thread.
+   */
+  async function stage(entries: readonly VectorEntry[], pace: () => Promise<void>): Promise<{ staged: Map<string, Item>; perMarket: Map<string, number[]> }> {
+    const units = new Float32Array(entries.length * dim);
     const staged = new Map<string, Item>();
-    const perMarket = new Map<string, string[]>();
-    for (const { id, vector, markets } of entries) {
+    const perMarket = new Map<string, number[]>();
+    for (let e = 0; e < entries.length; e++) {
+      await pace();
+      const { id, vector, markets } = entries[e] as VectorEntry;
       checkVector(`vector of ${id}`, vector, dim);
       if (staged.has(id)) throw new Error(`build: id ${id} appears twice`);
+      const unit = units.subarray(e * dim, (e + 1) * dim);
+      unit.set(vector);
+      normalizeInPlace(unit);
       const list = markets.length <= 1 ? [...markets] : [...new Set(markets)];
-      staged.set(id, { vector: normalizedCopy(vector), markets: list });
+      staged.set(id, { vector: unit, markets: list });
       for (const m of list) {
-        const ids = perMarket.get(m);
-        if (ids === undefined) perMarket.set(m, [id]);
-        else ids.push(id);
+        const rows = perMarket.get(m);
+        if (rows === undefined) perMarket.set(m, [e]);
+        else rows.push(e);
       }
     }
     return { staged, perMarket };
-  };
+  }
+
+  /** One market's graph job: its entries' unit vectors in label order. */
+  async function graphJob(entries: readonly VectorEntry[], staged: Map<string, Item>, rows: readonly number[], file: string, pace: () => Promise<void>): Promise<GraphJob & { ids: string[] }> {
+    const vectors = new Float32Array(rows.length * dim);
+    const ids: string[] = [];
+    for (let label = 0; label < rows.length; label++) {
+      await pace();
+      const id = (entries[rows[label] as number] as VectorEntry).id;
+      vectors.set((staged.get(id) as Item).vector, label * dim);
+      ids.push(id);
+    }
+    const capacity = Math.max(initialCapacity, Math.ceil(rows.length * BUILD_HEADROOM));
+    return { ids, capacity, count: rows.length, vectors, file };
+  }
 
   async function build(entries: readonly VectorEntry[]): Promise<void> {
     if (items.size > 0) throw new Error('build fills an empty index only');
-    const { staged, perMarket } = stage(entries);
+    const pace = createPacer();
+    const { staged, perMarket } = await stage(entries, pace);
     const dir = await mkdtemp(join(tmpdir(), 'meridian-hnsw-'));
     try {
       const jobs: (GraphJob & { market: string; ids: string[] })[] = [];
-      for (const [market, ids] of perMarket) {
-        const vectors = new Float32Array(ids.length * dim);
-        ids.forEach((id, label) => vectors.set((staged.get(id) as Item).vector, label * dim));
-        const capacity = Math.max(initialCapacity, Math.ceil(ids.length * BUILD_HEADROOM));
-        jobs.push({ market, ids, capacity, count: ids.length, vectors, file: join(dir, `${jobs.length}.hnsw`) });
-      }
+      for (const [market, rows] of perMarket) jobs.push({ market, ...(await graphJob(entries, staged, rows, join(dir, `${jobs.length}.hnsw`), pace)) });
       await buildInWorker({ dim, M, efConstruction, seed, graphs: jobs.map(({ capacity, count, vectors, file }) => ({ capacity, count, vectors, file })) });
       const loaded = new Map<string, MarketGraph>();
       for (const { market, ids, capacity, file } of jobs) {
@@ -254,7 +273,10 @@ export function createHnswVectorIndex({
         await index.readIndex(file, false); // hnswlib reads on a libuv thread
         index.setEf(efSearch);
         const labels = new Map<string, number>();
-        ids.forEach((id, label) => labels.set(id, label));
+        for (let label = 0; label < ids.length; label++) {
+          await pace();
+          labels.set(ids[label] as string, label);
+        }
         loaded.set(market, { hnsw: index, capacity, next: ids.length, live: ids.length, ids, labels, free: [], ef: efSearch });
       }
       if (items.size > 0) throw new Error('the index changed during its build');

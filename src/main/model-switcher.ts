@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '../core/index.ts';
+import { createPacer, silentLogger, type Logger } from '../core/index.ts';
 import type { VectorEntry, VectorIndex } from '../index/index.ts';
 import type { ContentEncoder, TenantContext, Tenants, UserEncoder } from '../online/index.ts';
 import { modelEncoders, type LearnedBlend, type ModelEncoders, type ModelRegistry } from '../registry/index.ts';
@@ -55,8 +55,6 @@ export interface ModelSwitcherOptions {
   sliceMs?: number;
 }
 
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
-
 export function createModelSwitcher({ registry, tenants, makeVectors, defaults, logger = silentLogger, sliceMs = 1 }: ModelSwitcherOptions): ModelSwitcher {
   const dim = defaults.encoder.dim;
   let current: { version: string; content: ContentEncoder; encoder: UserEncoder; params: ModelParams; learned?: LearnedBlend; createdAt?: number } = {
@@ -84,13 +82,7 @@ export function createModelSwitcher({ registry, tenants, makeVectors, defaults, 
   };
 
   /** Yields to requests once `sliceMs` of work has run since the last yield. */
-  let slice = performance.now();
-  const pace = async (): Promise<void> => {
-    if (performance.now() - slice >= sliceMs) {
-      await tick();
-      slice = performance.now();
-    }
-  };
+  const pace = createPacer(sliceMs);
 
   /** Upserts on this thread, yielding between one market's insert and the next. */
   async function insert(next: VectorIndex, id: string, vector: Float32Array, markets: readonly string[]): Promise<void> {
@@ -106,14 +98,18 @@ export function createModelSwitcher({ registry, tenants, makeVectors, defaults, 
    * else inserted here between requests.
    */
   async function fill(ctx: TenantContext, model: ModelEncoders, next: VectorIndex): Promise<{ next: VectorIndex; ids: string[] }> {
+    const t0 = performance.now();
     const entries: VectorEntry[] = [];
     for await (const item of ctx.store.allItems()) {
       await pace();
       entries.push({ id: item.id, vector: model.content.encode(item), markets: item.availableIn });
     }
+    logger.debug('catalog encoded for the new index', { tenant: ctx.tenant, items: entries.length, ms: Math.round(performance.now() - t0) });
     if (next.build !== undefined) {
       try {
+        const t1 = performance.now();
         await next.build(entries);
+        logger.debug('new index built off the serving thread', { tenant: ctx.tenant, ms: Math.round(performance.now() - t1) });
         return { next, ids: entries.map((e) => e.id) };
       } catch (e) {
         logger.warn('index build off the serving thread failed; inserting between requests instead', { tenant: ctx.tenant, err: e });
