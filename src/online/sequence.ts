@@ -367,25 +367,23 @@ export function createOnlineSequence({
     }
     count = 0;
     begin(skip);
-    const T0 = performance.now();
     model.blend(history, acc, self);
-    const T1 = performance.now();
-    const D = (globalThis as any).__seqdbg ??= { blend: 0, rest: 0, size: 0, calls: 0, hist: 0 };
-    D.blend += T1 - T0; D.size += acc.size; D.calls++; D.hist += history.length;
     const w = p.weights.popularity;
     const occ = st.occurrences();
     const norm = maxOcc > 0 ? maxOcc : 1;
     for (let i = 0; i < acc.size; i++) {
       const id = acc.id(i);
       marks[id] = stamp;
+      const v = acc.get(id);
+      // The popularity term is at most w (no item occurs more than maxOcc times), so once n are
+      // kept, an item whose blend plus w is below the n-th best cannot enter: most of the
+      // thousands touched are passed over without reading their occurrences.
+      if (count === n && w + v < (bestScores[n - 1] as number)) continue;
       // As evaluation scores: popularity weight times occurrences over the largest, plus the sparse blend.
-      const sc = w * ((occ[id] as number) / norm) + acc.get(id);
+      const sc = w * ((occ[id] as number) / norm) + v;
       if (enters(n, sc, id) && !skipped(id)) insert(n, sc, id);
     }
-    const T2 = performance.now(); D.loop = (D.loop ?? 0) + T2 - T1;
     fillPopular(n, w, occ);
-    D.fill = (D.fill ?? 0) + performance.now() - T2;
-    D.rest += performance.now() - T1;
     skipFn = undefined;
     const out: SequenceHit[] = new Array<SequenceHit>(count);
     for (let k = 0; k < count; k++) out[k] = { id: names[bestIds[k] as number] as string, score: bestScores[k] as number };

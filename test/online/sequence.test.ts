@@ -83,6 +83,8 @@ describe('the online sequence model ranks as the evaluated one', () => {
   it.each([
     ['default parameters', DEFAULT_PARAMS],
     ['tuned parameters', TUNED],
+    // Popularity near the blend's scale: the skip of items that cannot enter must not drop one that can.
+    ['popularity leading', { ...TUNED, weights: { ...TUNED.weights, popularity: 2 } }],
   ])('fed events in order, it ranks every shopper exactly as createSequenceModel over the training sequences (%s)', async (_label, params) => {
     const events = traffic(7, 120, 30);
     // Caps above every shopper's length: the model is the uncapped one.
