@@ -28,10 +28,22 @@ export function foldText(s: string): string {
     .replace(/ß/g, 'ss');
 }
 
-/** Splits text into folded tokens. `locale` only tunes segmentation; every script is handled. */
-export function tokenize(text: string, locale = 'und'): string[] {
+/**
+ * Text whose words Intl.Segmenter would find at every character that is not a letter or digit:
+ * Latin, Greek and Cyrillic letters, ASCII digits, and separators that UAX #29 never joins across
+ * (whitespace, ASCII and Latin-1 punctuation and symbols, dashes and quotes that are not
+ * apostrophes). Anything else (other scripts, other digits and symbols, format characters; marks
+ * are gone after folding) goes through the segmenter.
+ */
+const PLAIN = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}0-9\s!-/:-@[-`{-~\u00a1-\u00a9\u00ab\u00ac\u00ae-\u00b4\u00b6\u00b8-\u00b9\u00bb-\u00bf\u00d7\u00f7\u2010-\u2015\u201c-\u201f\u2020-\u2022\u2026\u2030-\u203a]*$/u;
+/** Letters and digits of PLAIN text; a word is a run of them. */
+const PLAIN_WORD = /[\p{L}0-9]+/gu;
+/** Characters UAX #29 may join words across (apostrophes, full stop, comma, colons, underscore) between two word characters. */
+const JOINED = /[\p{L}0-9][.,;:'_][\p{L}0-9]|_/u;
+
+/** Tokens of folded text by Intl.Segmenter: words, and CJK runs as bigrams plus the whole run. */
+export function segmentTokens(folded: string, locale = 'und'): string[] {
   const out: string[] = [];
-  const folded = foldText(text);
   for (const part of segmenter(locale === 'und' ? 'en' : locale).segment(folded)) {
     const w = part.segment;
     if (!WORDLIKE.test(w)) continue;
@@ -45,4 +57,15 @@ export function tokenize(text: string, locale = 'und'): string[] {
     }
   }
   return out;
+}
+
+/**
+ * Splits text into folded tokens. `locale` only tunes segmentation; every script is handled. Plain
+ * text (most catalogs' European-language titles) is split by a regular expression that finds the
+ * very words the segmenter would, several times faster; the rest goes through the segmenter.
+ */
+export function tokenize(text: string, locale = 'und'): string[] {
+  const folded = foldText(text);
+  if (PLAIN.test(folded) && !JOINED.test(folded)) return folded.match(PLAIN_WORD) ?? [];
+  return segmentTokens(folded, locale);
 }
