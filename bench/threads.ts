@@ -4,9 +4,13 @@ import { Worker } from 'node:worker_threads';
 
 export { tsWorker } from '../src/core/index.ts';
 
-/** A child process running a TypeScript module, with an IPC channel; profiler flags are not inherited. */
+/**
+ * A child process running a TypeScript module, with an IPC channel; profiler flags are not inherited.
+ * MERIDIAN_BENCH_CHILD_FLAGS (space-separated node flags, e.g. `--trace-gc`) diagnoses the children.
+ */
 export function tsChild(module: URL): ChildProcess {
-  return fork(module, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const extra = (process.env.MERIDIAN_BENCH_CHILD_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
+  return fork(module, [], { execArgv: [...extra, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 /** Sends a message and resolves with the next reply of the worker or child; rejects if it exits first. */
