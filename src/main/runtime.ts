@@ -161,7 +161,7 @@ export async function createRuntime(
   const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation });
   const deadLetters = await openDeadLetterSink(config.deadLetters, { logger: logger.child('deadletters'), instrumentation });
   const { tenants, content, encoder, models } = openTenants(config, { logger, instrumentation }, { events: eventStore });
-  createMetrics({ registry, instrumentation, gauges: gaugeSources(tenants, models) });
+  const metrics = createMetrics({ registry, instrumentation, gauges: gaugeSources(tenants, models) });
   // HNSW recall against exact search, sampled once a minute on a few queries (a gauge for the index panel).
   const recall = createRecallSampler({ sources: () => tenants.list(), ef: RECOMMEND_EF, instrumentation, logger: logger.child('recall') });
   recall.start();
@@ -215,6 +215,10 @@ export async function createRuntime(
       await eventStore.close();
       await engine.close();
       await deadLetters.close();
+      metrics.close();
+      // prom-client's GC observer is process-wide and keeps the registry it reports to: a registry of
+      // this runtime's own would keep every gauge's sources (the tenants, their stores) alive.
+      if (deps.registry === undefined) registry.clear();
     },
   };
 }
