@@ -115,11 +115,11 @@ export function createModelSwitcher({ registry, tenants, makeVectors, defaults, 
         logger.warn('index build off the serving thread failed; inserting between requests instead', { tenant: ctx.tenant, err: e });
       }
     }
-    const fresh = next.build === undefined ? next : makeVectors(ctx.tenant);
-    // The new graphs at the old ones' size (and a little more): no growth mid-rebuild.
-    for (const m of ctx.vectors.markets()) fresh.reserve?.(m, Math.ceil(ctx.vectors.size(m) * 1.1) + 16);
-    for (const e of entries) await insert(fresh, e.id, e.vector, e.markets);
-    return { next: fresh, ids: entries.map((e) => e.id) };
+    // A failed build leaves the index empty (the port's contract): insert into it here instead, its
+    // graphs at the old ones' size (and a little more), so none grows mid-rebuild.
+    for (const m of ctx.vectors.markets()) next.reserve?.(m, Math.ceil(ctx.vectors.size(m) * 1.1) + 16);
+    for (const e of entries) await insert(next, e.id, e.vector, e.markets);
+    return { next, ids: entries.map((e) => e.id) };
   }
 
   /** A tenant's index under `model`, from its catalog; items deleted meanwhile are reconciled at the swap. */
