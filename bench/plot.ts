@@ -27,7 +27,7 @@ const LABEL_W = 200;
 const TEXT_W = 300;
 const BAR_H = 18;
 const GAP = 6;
-const COLORS: Record<Target, string> = { bare: '#9aa5b1', recommendations: '#2f6fde', search: '#1b9e77' };
+const COLORS: Record<Target, string> = { bare: '#9aa5b1', recommendations: '#2f6fde', kept: '#7b3fbf', search: '#1b9e77' };
 const SHADE = { p50: 1, p90: 0.7, p99: 0.45 } as const;
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -61,21 +61,23 @@ function panel(p: Panel, top: number): { svg: string[]; height: number } {
   return { svg: [title, ...rects, ...marker, ...texts], height: y - top + 12 };
 }
 
+const routeLabel = (t: Target): string => (t === 'kept' ? 'GET /v1/recommendations, kept lists' : `GET /v1/${t}`);
+
 function servingPanels(d: ServingData): Panel[] {
   const bare = d.maxThroughput.filter((r) => r.target === 'bare');
   const bareRps = bare.reduce((a, r) => a + r.rps, 0) / Math.max(1, bare.length);
   const maxBars: Bar[] = [
     { label: 'bare Fastify route', value: bareRps, text: `${Math.round(bareRps)} req/s`, color: COLORS.bare },
-    ...(['recommendations', 'search'] as const).map((t) => {
+    ...(['recommendations', 'kept', 'search'] as const).map((t) => {
       const rps = d.maxThroughput.find((r) => r.target === t)?.rps ?? 0;
-      return { label: `GET /v1/${t}`, value: rps, text: `${Math.round(rps)} req/s (${Math.round((rps / bareRps) * 100)}% of bare)`, color: COLORS[t] };
+      return { label: routeLabel(t), value: rps, text: `${Math.round(rps)} req/s (${Math.round((rps / bareRps) * 100)}% of bare)`, color: COLORS[t] };
     }),
   ];
   const latBars: Bar[] = [];
   for (const r of d.fixedRate) {
     for (const q of ['p50', 'p90', 'p99'] as const) {
       latBars.push({
-        label: `${r.target === 'bare' ? 'bare route' : r.target} ${q}`,
+        label: `${r.target === 'bare' ? 'bare route' : r.target === 'kept' ? 'recommendations, kept' : r.target} ${q}`,
         value: r.latencyMs[q],
         text: `${r.latencyMs[q]} ms${q === 'p50' ? ` (${Math.round(r.rps)} req/s achieved)` : ''}`,
         color: COLORS[r.target],
@@ -87,7 +89,7 @@ function servingPanels(d: ServingData): Panel[] {
   const rate = d.fixedRate[0]?.rate ?? 0;
   const cpu = d.maxThroughput.filter((r, i) => r.target !== 'bare' || d.maxThroughput.findIndex((x) => x.target === 'bare') === i);
   const cpuBars: Bar[] = cpu.map((r) => ({
-    label: r.target === 'bare' ? 'bare Fastify route' : `GET /v1/${r.target}`,
+    label: r.target === 'bare' ? 'bare Fastify route' : routeLabel(r.target),
     value: r.serverCpuMicrosPerRequest,
     text: `${r.serverCpuMicrosPerRequest} µs`,
     color: COLORS[r.target],

@@ -85,7 +85,10 @@ const METHOD = [
     'autocannon runs in a child process. Max throughput: 32 connections after a warm-up. Fixed rate: autocannon `overallRate` split over ' +
     '20 single-connection streams started 50 ms apart (its limiter sends each connection\'s quota for the second back to back, so one ' +
     'instance would send each second in one burst). Latencies are recorded from every 2xx response in float ms. The bare route is a ' +
-    'separate Fastify instance in the same process returning a real recommendations body (precomputed); it runs first and last, and the ratio uses their mean.',
+    'separate Fastify instance in the same process returning a real recommendations body (precomputed); it runs first and last, and the ratio uses their mean. ' +
+    'Recommendations run twice: ranked per request (the engine\'s kept lists off) and with the kept lists on (the default) while the bench ' +
+    'posts one click per four list requests, by a random one of the shoppers asked, through the engine\'s ingest (a click makes that ' +
+    'shopper\'s kept lists stale at once); the notes give the share served from kept lists.',
   '- **Freshness**: POST a click on the shopper\'s top recommendation, then GET their recommendations until the list differs; ' +
     'client and server share the bench process. Event time → applied comes from the online updater\'s instrumentation event, which feeds `meridian_event_freshness_seconds`.',
   '- **Updater**: `createOnlineUpdater` on the memory feature store and memory event store, encoders and index settings of the default config, batches of 500.',

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { dot } from '../src/core/index.ts';
 import { RECOMMEND_EF } from '../src/engine/recommend.ts';
 import { recommendationsPath, sample, searchPath, type BenchEngine } from './engine.ts';
+import { clickFeeder, keepLists, type ListUse } from './kept-lists.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { profiled } from './profile.ts';
 import { cpuMeter, round } from './stats.ts';
@@ -15,7 +16,10 @@ import type { BenchOptions, Figure, Section } from './types.ts';
  * route that returns a recommendations body of the same size without doing anything: the ratio of
  * the two is the engine's share, and holds on a busy machine where absolute numbers do not.
  */
-export type Target = 'recommendations' | 'search' | 'bare';
+export type Target = 'recommendations' | 'kept' | 'search' | 'bare';
+
+/** A click per this many list requests while the kept lists are measured (see kept-lists.ts). */
+export const REQUESTS_PER_CLICK = 4;
 
 /** One load run, with what the server process spent on it (it runs nothing else meanwhile). */
 export interface ServingRun extends LoadResult {
@@ -26,6 +30,8 @@ export interface ServingRun extends LoadResult {
   serverLoopUtilization: number;
   /** Of the time the server thread was runnable, the share it waited for a core (other processes). */
   serverWaitShare: number | null;
+  /** Kept lists served and computed, and the clicks posted meanwhile (the `kept` target). */
+  lists?: ListUse;
 }
 
 /**
@@ -52,7 +58,7 @@ export interface ServingData {
   bodyBytes: { recommendations: number; search: number; bare: number };
   maxThroughput: ServingRun[];
   fixedRate: ServingRun[];
-  ratioToBare: { recommendations: number; search: number };
+  ratioToBare: { recommendations: number; kept: number; search: number };
   /** The bare route's runs disagree by this much (max/min - 1): the noise of the machine. */
   bareSpread: number;
 }
@@ -91,15 +97,17 @@ async function typicalBody(origin: string, paths: readonly string[]): Promise<st
   return bodies[bodies.length >> 1] as string;
 }
 
-async function measured(child: ChildProcess, target: Target, spec: LoadSpec, profileDir?: string): Promise<ServingRun> {
+async function measured(child: ChildProcess, target: Target, spec: LoadSpec, profileDir?: string, feed?: () => { stop(): Promise<ListUse> }): Promise<ServingRun> {
+  const feeder = feed?.();
   const meter = cpuMeter();
   const elu0 = performance.eventLoopUtilization();
   const name = `serving-${target}-${spec.rate > 0 ? spec.rate : 'max'}`;
   const reply = await profiled(target === 'bare' ? undefined : profileDir, name, () =>
     request<{ op: 'result'; result: LoadResult } | { op: 'error'; message: string }>(child, { op: 'run', spec }),
   );
-  if (reply.op === 'error') throw new Error(`load ${spec.label}: ${reply.message}`);
   const usage = meter.stop();
+  const lists = await feeder?.stop();
+  if (reply.op === 'error') throw new Error(`load ${spec.label}: ${reply.message}`);
   const elu = performance.eventLoopUtilization(elu0);
   const r = reply.result;
   // The warm-up's requests are in the CPU too; count them at the measured rate.
@@ -110,6 +118,7 @@ async function measured(child: ChildProcess, target: Target, spec: LoadSpec, pro
     serverCpuMicrosPerRequest: round((usage.processCpuSeconds * 1e6) / Math.max(1, requests)),
     serverLoopUtilization: round(elu.utilization),
     serverWaitShare: usage.mainThreadWaitShare,
+    ...(lists === undefined ? {} : { lists }),
   };
 }
 
@@ -169,51 +178,72 @@ async function recommendationRecall(engine: BenchEngine, shoppers: number): Prom
   };
 }
 
+const NAMES: Record<Target, string> = {
+  recommendations: 'recommendations (ranked per request)',
+  kept: 'recommendations (kept lists, shoppers clicking)',
+  search: 'search',
+  bare: 'bare route',
+};
+
+/** Kept lists served over the run, and the clicks that made them stale. */
+const listNote = (r: ServingRun): string =>
+  r.lists === undefined
+    ? ''
+    : `; ${round((100 * r.lists.hits) / Math.max(1, r.lists.hits + r.lists.misses))}% served from kept lists, ${r.lists.clicks} clicks posted (1 per ${REQUESTS_PER_CLICK} requests)`;
+
 function figures(d: ServingData, rate: number): Figure[] {
   const max = (t: Target): ServingRun | undefined => d.maxThroughput.find((r) => r.target === t);
   const fixed = (t: Target): ServingRun | undefined => d.fixedRate.find((r) => r.target === t);
   const bare = d.maxThroughput.filter((r) => r.target === 'bare');
   const bareRps = bare.reduce((a, r) => a + r.rps, 0) / bare.length;
   const out: Figure[] = [];
-  for (const t of ['recommendations', 'search'] as const) {
+  for (const t of ['recommendations', 'kept', 'search'] as const) {
     const f = fixed(t);
     const m = max(t);
+    const name = NAMES[t];
+    const recs = t !== 'search';
     out.push(
-      { key: `serving.${t}.p50`, label: `${t} p50 at ${rate} req/s`, value: f?.latencyMs.p50 ?? null, unit: 'ms' },
+      { key: `serving.${t}.p50`, label: `${name} p50 at ${rate} req/s`, value: f?.latencyMs.p50 ?? null, unit: 'ms' },
       {
         key: `serving.${t}.p99`,
-        label: `${t} p99 at ${rate} req/s`,
+        label: `${name} p99 at ${rate} req/s`,
         value: f?.latencyMs.p99 ?? null,
         unit: 'ms',
-        note: f === undefined ? undefined : `achieved ${round(f.rps)} req/s, ${f.non2xx + f.errors} errors`,
-        ...(t === 'recommendations' ? { target: { op: '<=', value: 10 } as const } : {}),
+        note: f === undefined ? undefined : `achieved ${round(f.rps)} req/s, ${f.non2xx + f.errors} errors${listNote(f)}`,
+        ...(recs ? { target: { op: '<=', value: 10 } as const } : {}),
       },
-      { key: `serving.${t}.rps`, label: `${t} max throughput`, value: m === undefined ? null : round(m.rps), unit: 'req/s', note: m === undefined ? undefined : `p99 ${m.latencyMs.p99} ms at ${m.connections} connections` },
+      {
+        key: `serving.${t}.rps`,
+        label: `${name} max throughput`,
+        value: m === undefined ? null : round(m.rps),
+        unit: 'req/s',
+        note: m === undefined ? undefined : `p99 ${m.latencyMs.p99} ms at ${m.connections} connections${listNote(m)}`,
+      },
       {
         key: `serving.${t}.ratio`,
-        label: `${t} throughput / bare route`,
+        label: `${name} throughput / bare route`,
         value: round(d.ratioToBare[t]),
         unit: '',
-        ...(t === 'recommendations' ? { target: { op: '>=', value: 0.25 } as const } : {}),
+        ...(recs ? { target: { op: '>=', value: 0.25 } as const } : {}),
       },
     );
   }
   const bareCpu = bare.reduce((a, r) => a + r.serverCpuMicrosPerRequest, 0) / bare.length;
-  for (const t of ['recommendations', 'search'] as const) {
+  for (const t of ['recommendations', 'kept', 'search'] as const) {
     const cpu = max(t)?.serverCpuMicrosPerRequest;
     out.push({
       key: `serving.${t}.cpu_ratio`,
-      label: `bare route CPU / ${t} CPU per request`,
+      label: `bare route CPU / ${NAMES[t]} CPU per request`,
       value: cpu === undefined ? null : round(bareCpu / cpu),
       unit: '',
       note: 'the throughput ratio when the server\'s core is the limit, not the load generator',
     });
   }
-  for (const t of ['recommendations', 'search', 'bare'] as const) {
+  for (const t of ['recommendations', 'kept', 'search', 'bare'] as const) {
     const m = max(t);
     out.push({
       key: `serving.${t}.cpu`,
-      label: `${t === 'bare' ? 'bare route' : t} server CPU per request`,
+      label: `${NAMES[t]} server CPU per request`,
       value: m?.serverCpuMicrosPerRequest ?? null,
       unit: 'µs',
       note: 'at max throughput; mostly independent of what else the machine runs',
@@ -243,7 +273,8 @@ function figures(d: ServingData, rate: number): Figure[] {
 
 async function runServingOn(engine: BenchEngine, opts: BenchOptions): Promise<ServingData> {
   const p = plan(opts.quick);
-  const recPaths = sample(engine.shoppers, 4000, opts.seed).map(recommendationsPath);
+  const asked = sample(engine.shoppers, 4000, opts.seed);
+  const recPaths = asked.map(recommendationsPath);
   const searchPaths = sample(engine.queries, 4000, opts.seed + 1).map(searchPath);
   opts.log('serving: recall of the recommendations vector search against exact search');
   const recall = await recommendationRecall(engine, opts.quick ? 300 : 1000);
@@ -254,6 +285,7 @@ async function runServingOn(engine: BenchEngine, opts: BenchOptions): Promise<Se
   try {
     const origins: Record<Target, { origin: string; paths: string[] }> = {
       recommendations: { origin: engine.url, paths: recPaths },
+      kept: { origin: engine.url, paths: recPaths },
       search: { origin: engine.url, paths: searchPaths },
       bare: { origin: bare.origin, paths: ['/bare'] },
     };
@@ -267,17 +299,25 @@ async function runServingOn(engine: BenchEngine, opts: BenchOptions): Promise<Se
       warmupSeconds: rate > 0 ? 0 : p.warmupSeconds,
       seed: opts.seed,
     });
+    // Computed figures rank every request; `kept` turns the kept lists on, with shoppers clicking.
+    let seed = opts.seed;
+    const run = async (t: Target, rate: number): Promise<ServingRun> => {
+      await keepLists(engine, t === 'kept');
+      const feed = t === 'kept' ? () => clickFeeder(engine, asked, REQUESTS_PER_CLICK, ++seed) : undefined;
+      return measured(child, t, spec(t, rate), opts.profileDir, feed);
+    };
     const maxThroughput: ServingRun[] = [];
     // The bare route runs first and last, so a change in the machine's load shows as its spread.
-    for (const t of ['bare', 'recommendations', 'search', 'bare'] as const) {
+    for (const t of ['bare', 'recommendations', 'kept', 'search', 'bare'] as const) {
       opts.log(`serving: ${t} at max throughput (${p.connections} connections, ${p.seconds} s)`);
-      maxThroughput.push(await measured(child, t, spec(t, 0), opts.profileDir));
+      maxThroughput.push(await run(t, 0));
     }
     const fixedRate: ServingRun[] = [];
-    for (const t of ['recommendations', 'search', 'bare'] as const) {
+    for (const t of ['recommendations', 'kept', 'search', 'bare'] as const) {
       opts.log(`serving: ${t} at ${p.rate} req/s (${p.seconds} s)`);
-      fixedRate.push(await measured(child, t, spec(t, p.rate), opts.profileDir));
+      fixedRate.push(await run(t, p.rate));
     }
+    await keepLists(engine, true);
     const bareRuns = maxThroughput.filter((r) => r.target === 'bare').map((r) => r.rps);
     const bareRps = bareRuns.reduce((a, b) => a + b, 0) / bareRuns.length;
     const rps = (t: Target): number => maxThroughput.find((r) => r.target === t)?.rps ?? 0;
@@ -294,7 +334,7 @@ async function runServingOn(engine: BenchEngine, opts: BenchOptions): Promise<Se
       bodyBytes: { recommendations: Buffer.byteLength(recBody), search: Buffer.byteLength(searchBody), bare: Buffer.byteLength(recBody) },
       maxThroughput,
       fixedRate,
-      ratioToBare: { recommendations: rps('recommendations') / bareRps, search: rps('search') / bareRps },
+      ratioToBare: { recommendations: rps('recommendations') / bareRps, kept: rps('kept') / bareRps, search: rps('search') / bareRps },
       bareSpread: Math.max(...bareRuns) / Math.min(...bareRuns) - 1,
     };
   } finally {

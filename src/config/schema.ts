@@ -38,6 +38,23 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    cache: Type.Object(
+      {
+        entries: Type.Integer({
+          default: 20_000,
+          minimum: 0,
+          maximum: 10_000_000,
+          description: 'computed lists kept per tenant for repeated requests (embedded bus); 0 = every request computes',
+        }),
+        maxAgeMs: Type.Integer({
+          default: 5_000,
+          minimum: 0,
+          maximum: 3_600_000,
+          description: 'how long a kept list is served at most: the lag of other shoppers\' events (a shopper\'s own events, catalog changes of its items and a model swap apply at once)',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     demo: Type.Object(
       {
         enabled: Type.Boolean({ default: true, description: 'seed a simulated storefront at start (embedded mode)' }),
@@ -69,6 +86,8 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'intege
   MERIDIAN_INDEX_DIM: { path: ['index', 'dim'], kind: 'integer' },
   MERIDIAN_INDEX_EF_SEARCH: { path: ['index', 'efSearch'], kind: 'integer' },
   MERIDIAN_INDEX_M: { path: ['index', 'M'], kind: 'integer' },
+  MERIDIAN_CACHE_ENTRIES: { path: ['cache', 'entries'], kind: 'integer' },
+  MERIDIAN_CACHE_MAX_AGE_MS: { path: ['cache', 'maxAgeMs'], kind: 'integer' },
   MERIDIAN_DEMO: { path: ['demo', 'enabled'], kind: 'boolean' },
   MERIDIAN_DEMO_SEED: { path: ['demo', 'seed'], kind: 'integer' },
   MERIDIAN_DEMO_ITEMS: { path: ['demo', 'items'], kind: 'integer' },

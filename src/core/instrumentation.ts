@@ -39,6 +39,8 @@ export interface InstrumentationEvents {
   'training.finished': { status: 'succeeded' | 'failed'; ms: number };
   /** Offline metrics of the model in service (e.g. `hr_at_10`, `ndcg_at_10`), set when it is activated. */
   'model.evaluated': { version: string; metrics: Readonly<Record<string, number>> };
+  /** A list request looked in the kept lists: `hit` when a kept one was served. */
+  'lists.cache': { hit: boolean };
 }
 
 export type InstrumentationName = keyof InstrumentationEvents;

@@ -1,11 +1,11 @@
 import type { Instrumentation, Logger } from '../core/index.ts';
 import type { DeadLetterSink, EventBus } from '../ingest/index.ts';
-import type { ContentEncoder, Tenants, UserEncoder } from '../online/index.ts';
+import type { ContentEncoder, ListSubject, TenantContext, Tenants, UserEncoder } from '../online/index.ts';
 import type { LearnedBlend } from '../registry/index.ts';
 import { createIngest } from './ingest.ts';
 import { createRecommender } from './recommend.ts';
 import { createSearcher } from './search.ts';
-import type { Engine, Readiness } from './types.ts';
+import type { Engine, ItemList, ListQuery, Readiness, RecommendQuery } from './types.ts';
 
 export interface EngineDeps {
   tenants: Tenants;
@@ -23,6 +23,16 @@ export interface EngineDeps {
   checks?: Record<string, () => Promise<boolean>>;
 }
 
+/** What a list depends on besides the stores, the shopper and the model: the key it is kept under. */
+function listKey(kind: string, q: ListQuery, subject: string): string {
+  return `${kind}|${q.market}|${q.locale ?? ''}|${q.k}|${q.category ?? ''}|${q.priceMin ?? ''}|${q.priceMax ?? ''}|${subject}`;
+}
+
+/** The shopper whose state a recommendation reads (as the recommender picks it: the user first). */
+function shopperOf(q: RecommendQuery): string | undefined {
+  return q.user !== undefined ? `u:${q.user}` : q.session !== undefined ? `s:${q.session}` : undefined;
+}
+
 /** The engine behind the API: ingest, recommendations and search over the tenants' stores and indexes. */
 export function createEngine(deps: EngineDeps): Engine {
   const modelVersion = deps.modelVersion ?? (() => `${deps.content.name}+${deps.encoder.name}`);
@@ -31,12 +41,22 @@ export function createEngine(deps: EngineDeps): Engine {
   const search = createSearcher({ ...deps, modelVersion });
   const checks = deps.checks ?? {};
 
+  /** The tenant's kept list under `key`, or the one `compute` gives (kept when the tenant keeps lists). */
+  async function kept(tenant: string, key: string, about: ListSubject, compute: (ctx: TenantContext) => Promise<ItemList>): Promise<ItemList> {
+    const ctx = await deps.tenants.get(tenant);
+    if (ctx.lists === undefined) return compute(ctx);
+    return ctx.lists.get(key, about, modelVersion(), () => compute(ctx));
+  }
+
   return {
     ingest,
-    recommend: async (q) => rec.recommend(await deps.tenants.get(q.tenant), q),
-    similar: async (id, q) => rec.similar(await deps.tenants.get(q.tenant), id, q),
-    boughtTogether: async (id, q) => rec.boughtTogether(await deps.tenants.get(q.tenant), id, q),
-    trending: async (q) => rec.trending(await deps.tenants.get(q.tenant), q),
+    recommend: (q) => {
+      const shopper = shopperOf(q);
+      return kept(q.tenant, listKey('r', q, `${shopper ?? ''}|${q.exclude.join(',')}`), { shopper }, (ctx) => rec.recommend(ctx, q));
+    },
+    similar: (id, q) => kept(q.tenant, listKey('s', q, id), { item: id }, (ctx) => rec.similar(ctx, id, q)),
+    boughtTogether: (id, q) => kept(q.tenant, listKey('b', q, id), { item: id }, (ctx) => rec.boughtTogether(ctx, id, q)),
+    trending: (q) => kept(q.tenant, listKey('t', q, ''), {}, (ctx) => rec.trending(ctx, q)),
     search: async (q) => search(await deps.tenants.get(q.tenant), q),
     async ready(): Promise<Readiness> {
       const names = Object.keys(checks);

@@ -83,7 +83,7 @@ function noLexicalIndex(): LexicalIndex {
 export function openTenants(
   config: Readonly<Config>,
   deps: { logger: Logger; instrumentation: Instrumentation },
-  { searchable = true, events }: { searchable?: boolean; events?: EventStore } = {},
+  { searchable = true, events, keepLists = false }: { searchable?: boolean; events?: EventStore; /** Keep computed lists (config.cache). */ keepLists?: boolean } = {},
 ): { tenants: Tenants; content: ContentEncoder; encoder: UserEncoder; models: ModelSwitcher } {
   const { logger, instrumentation } = deps;
   const dim = config.index.dim;
@@ -108,6 +108,7 @@ export function openTenants(
     makeLexical: () => (searchable ? createBm25Index() : noLexicalIndex()),
     content,
     ...(searchable ? { makeSequence } : {}),
+    ...(keepLists && config.cache.entries > 0 ? { listCache: { ...config.cache, instrumentation } } : {}),
     logger: logger.child('tenants'),
   });
   return { tenants, content, encoder, models };
@@ -160,7 +161,9 @@ export async function createRuntime(
   const bus = await openEventBus(config.bus, { logger: logger.child('bus'), instrumentation });
   const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation });
   const deadLetters = await openDeadLetterSink(config.deadLetters, { logger: logger.child('deadletters'), instrumentation });
-  const { tenants, content, encoder, models } = openTenants(config, { logger, instrumentation }, { events: eventStore });
+  // Kept lists need every applied event: on Kafka the worker applies them, so this replica keeps none.
+  const keepLists = !isKafkaBus(bus);
+  const { tenants, content, encoder, models } = openTenants(config, { logger, instrumentation }, { events: eventStore, keepLists });
   const metrics = createMetrics({ registry, instrumentation, gauges: gaugeSources(tenants, models) });
   // HNSW recall against exact search, sampled once a minute on a few queries (a gauge for the index panel).
   const recall = createRecallSampler({ sources: () => tenants.list(), ef: RECOMMEND_EF, instrumentation, logger: logger.child('recall') });

@@ -2,3 +2,4 @@ export * from './encoder.ts';
 export * from './tenants.ts';
 export * from './updater.ts';
 export * from './sequence.ts';
+export * from './list-cache.ts';

@@ -2,6 +2,7 @@ import { MeridianError, silentLogger, type Logger } from '../core/index.ts';
 import type { CatalogItem, FeatureStore } from '../features/index.ts';
 import type { LexicalDoc, LexicalIndex, VectorIndex } from '../index/index.ts';
 import type { ContentEncoder } from './encoder.ts';
+import { createListCache, type ListCache, type ListCacheOptions } from './list-cache.ts';
 import type { OnlineSequenceModel } from './sequence.ts';
 
 /** Everything the engine keeps for one tenant: its feature store namespace, its indexes and its sequence model. */
@@ -12,6 +13,8 @@ export interface TenantContext {
   readonly lexical: LexicalIndex;
   /** The evaluated sequence model, fed per applied event (absent where nothing serves recommendations). */
   readonly sequence?: OnlineSequenceModel | undefined;
+  /** Computed lists kept for repeated requests, told of every applied event (absent: none kept). */
+  readonly lists?: ListCache | undefined;
 }
 
 /** Tenants are created on first use from the configured adapters. */
@@ -44,6 +47,8 @@ export interface TenantsOptions {
   content: ContentEncoder;
   /** The tenant's sequence model, rebuilt from its stored events; omitted: none. */
   makeSequence?: (tenant: string) => Promise<OnlineSequenceModel>;
+  /** Each tenant's kept lists; omitted: none kept. */
+  listCache?: ListCacheOptions;
   logger?: Logger;
 }
 
@@ -52,7 +57,7 @@ export interface TenantsOptions {
  * the store's catalog, so a restored snapshot is searchable as soon as `get` resolves. Concurrent
  * first `get`s share one creation; a failed creation is forgotten so the next `get` tries again.
  */
-export function createTenants({ makeStore, makeVectors, makeLexical, content, makeSequence, logger = silentLogger }: TenantsOptions): Tenants {
+export function createTenants({ makeStore, makeVectors, makeLexical, content, makeSequence, listCache, logger = silentLogger }: TenantsOptions): Tenants {
   const creating = new Map<string, Promise<TenantContext>>();
   const ready = new Map<string, TenantContext>();
   let closed = false;
@@ -62,7 +67,8 @@ export function createTenants({ makeStore, makeVectors, makeLexical, content, ma
     try {
       const t0 = performance.now();
       const sequence = await makeSequence?.(tenant);
-      const ctx: TenantContext = { tenant, store, vectors: makeVectors(tenant), lexical: makeLexical(tenant), sequence };
+      const lists = listCache === undefined ? undefined : createListCache(listCache);
+      const ctx: TenantContext = { tenant, store, vectors: makeVectors(tenant), lexical: makeLexical(tenant), sequence, lists };
       let items = 0;
       for await (const item of store.allItems()) {
         indexItem(ctx, item, content.encode(item));

@@ -191,6 +191,7 @@ export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
         if (e.type === 'item_upsert' || e.type === 'item_delete') reindex(ctx, e, batch.vectors[i]);
         // The sequence model takes the shopper's interactions in applied order (catalog events add nothing).
         ctx.sequence?.observe(e);
+        ctx.lists?.applied(e);
       }
     }
     // Every event of the batch is in the feature store now, applied by this call or before it (a

@@ -104,7 +104,20 @@ export function registerEngineMetrics({ registers, prefix, instrumentation, gaug
     registers,
   });
 
+  const listLookups = new Counter({
+    name: `${prefix}list_cache_lookups_total`,
+    help: 'List requests (recommendations, similar, bought together, trending) by whether a kept list was served',
+    labelNames: ['result'],
+    registers,
+  });
+  // Bound once: the lookup is on every list request.
+  const listHit = listLookups.labels('hit');
+  const listMiss = listLookups.labels('miss');
+  listHit.inc(0);
+  listMiss.inc(0);
+
   return [
+    instrumentation.on('lists.cache', (p) => (p.hit ? listHit : listMiss).inc()),
     instrumentation.on('online.visible', (p) => visible.observe(p.ms > 0 && Number.isFinite(p.ms) ? p.ms / 1000 : 0)),
     instrumentation.on('index.recall', (p) => {
       if (Number.isInteger(p.k) && p.k > 0 && p.k <= 1000 && p.recall >= 0 && p.recall <= 1) recall.set({ k: String(p.k) }, p.recall);
