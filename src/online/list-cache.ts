@@ -11,7 +11,8 @@ import type { MeridianEvent } from '../ingest/index.ts';
  * - a model swap makes every list stale (the version is part of each list);
  * - anything else (other shoppers' events moving co-occurrence, trending and the sequence
  *   statistics, new items) reaches a kept list within `maxAgeMs`.
- * Without any applied event a list is a pure function of the stores, so a kept one is the same list.
+ * Without any applied event a list is a pure function of the stores, so a list with no event applied
+ * since it was computed is served whatever its age.
  *
  * The notifications come from the process that applies events (the online updater). A replica that
  * only reads a shared store (Kafka bus: the worker applies) does not see them and keeps no lists.
@@ -111,7 +112,10 @@ export function createListCache({
   let tick = 0;
 
   function fresh(e: Entry, model: string, t: number): boolean {
-    if (e.value.model !== model || t - e.at > maxAgeMs) return false;
+    if (e.value.model !== model) return false;
+    // No event applied since it started: it is the list ranking would give now, whatever its age.
+    if (e.tick === tick) return true;
+    if (t - e.at > maxAgeMs) return false;
     const { shopper, item } = e.about;
     if (shopper !== undefined && shoppers.since(shopper) > e.tick) return false;
     if (item !== undefined && items.since(item) > e.tick) return false;
