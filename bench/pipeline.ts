@@ -28,17 +28,34 @@ export interface PipelineData {
   redisCpuMicrosPerEvent: number;
   /** Redis commands (inside scripts too) per event, from INFO commandstats; same caveat. */
   redisCallsPerEvent: number;
+  /** The same, by command (commands under 0.01 per event left out), highest first. */
+  redisCallsPerEventByCommand: Record<string, number>;
 }
 
 /** Redis's CPU seconds and the calls of every command so far (INFO cpu, INFO commandstats). */
-async function redisUsage(redis: Redis): Promise<{ cpu: number; calls: number }> {
+async function redisUsage(redis: Redis): Promise<{ cpu: number; calls: number; byCommand: Map<string, number> }> {
   const info = await redis.info('cpu');
   const commands = await redis.info('commandstats');
   let cpu = 0;
   for (const m of info.matchAll(/^used_cpu_(?:user|sys):([\d.]+)/gm)) cpu += Number(m[1]);
   let calls = 0;
-  for (const m of commands.matchAll(/^cmdstat_(\S+?):calls=(\d+)/gm)) if (m[1] !== 'info') calls += Number(m[2]);
-  return { cpu, calls };
+  const byCommand = new Map<string, number>();
+  for (const m of commands.matchAll(/^cmdstat_(\S+?):calls=(\d+)/gm)) {
+    if (m[1] === 'info') continue;
+    calls += Number(m[2]);
+    byCommand.set(m[1] as string, Number(m[2]));
+  }
+  return { cpu, calls, byCommand };
+}
+
+/** Calls per event of each command between two readings, highest first. */
+function callsByCommand(before: Map<string, number>, after: Map<string, number>, events: number): Record<string, number> {
+  const rows: [string, number][] = [];
+  for (const [name, n] of after) {
+    const per = (n - (before.get(name) ?? 0)) / events;
+    if (per >= 0.01) rows.push([name, round(per)]);
+  }
+  return Object.fromEntries(rows.sort((a, b) => b[1] - a[1]));
 }
 
 const FIGURE = 'Kafka → worker → Redis';
@@ -99,6 +116,7 @@ export const runPipeline: Section = async (opts) => {
       cpuMicrosPerEvent: round((usage.processCpuSeconds * 1e6) / events.length),
       redisCpuMicrosPerEvent: round(((redis1.cpu - redis0.cpu) * 1e6) / events.length),
       redisCallsPerEvent: round((redis1.calls - redis0.calls) / events.length),
+      redisCallsPerEventByCommand: callsByCommand(redis0.byCommand, redis1.byCommand, events.length),
     };
     const figures: Figure[] = [
       {

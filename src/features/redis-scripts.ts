@@ -163,27 +163,26 @@ local function bump(k, member, negBy, rank, whole)
     return
   end
   if r ~= negBy and (whole or tonumber(r) ~= tonumber(negBy)) then return end -- an existing entry
-  -- Ranks from max - 1 on (names only): past max when there are two or more.
-  local tail = redis.call('ZRANGE', k, rank, '-1')
-  local n = #tail
+  -- Ranks from max - 1 on, with their scores (as ZSCORE formats them): past max when there are two or more.
+  local tail = redis.call('ZRANGE', k, rank, '-1', 'WITHSCORES')
+  local n = #tail / 2
   if n < 2 then return end
-  local last = n == 2 and '-1' or tostring(1 - n)
   for j = 2, n do
-    -- The newcomer is among the ones past max: it stays if tied with the entry at max - 1, which goes.
-    if tail[j] == member then
-      if redis.call('ZSCORE', k, tail[1]) == r then
-        redis.call('ZREM', k, tail[1])
-        if n > 2 then
-          table.remove(tail, j)
-          table.remove(tail, 1)
-          redis.call('ZREM', k, unpack(tail))
+    -- The newcomer is among the ones past max: it stays if tied with the entry at max - 1, which
+    -- goes with every other one past max.
+    if tail[2 * j - 1] == member then
+      if tail[2] == r then
+        local gone = { tail[1] }
+        for x = 2, n do
+          if x ~= j then gone[#gone + 1] = tail[2 * x - 1] end
         end
+        redis.call('ZREM', k, unpack(gone))
         return
       end
       break
     end
   end
-  redis.call('ZREMRANGEBYRANK', k, last, '-1')
+  redis.call('ZREMRANGEBYRANK', k, n == 2 and '-1' or tostring(1 - n), '-1')
 end
 
 local function review(k, rating, sentiment)
