@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { badRequest } from '../core/index.ts';
-import type { Engine, Exclusion, ListQuery } from '../engine/index.ts';
+import type { Engine, Exclusion, ItemList, ListQuery } from '../engine/index.ts';
 import {
   ItemParams,
   listQuery,
@@ -47,8 +47,27 @@ function exclusions(s: string): readonly Exclusion[] {
   return out;
 }
 
+/**
+ * Serializes a list once per list object: a kept list is the same object on every request that
+ * it answers, so its JSON is kept beside it (and goes when the list does).
+ */
+function bodies() {
+  const kept = new WeakMap<ItemList, string>();
+  return (reply: FastifyReply, list: ItemList): FastifyReply => {
+    let body = kept.get(list);
+    if (body === undefined) {
+      // The route's response-schema serializer (the one Fastify would use) gives a string.
+      const out = reply.serialize(list);
+      body = typeof out === 'string' ? out : Buffer.from(out as ArrayBuffer).toString('utf8');
+      kept.set(list, body);
+    }
+    return reply.type('application/json; charset=utf-8').send(body);
+  };
+}
+
 export async function listRoutes(app: FastifyInstance, { engine, limits, tenantDefault }: ListRoutesOptions): Promise<void> {
   const list = listQuery(limits);
+  const send = bodies();
 
   app.get<{ Querystring: RecommendQueryString }>(
     '/v1/recommendations',
@@ -61,14 +80,15 @@ export async function listRoutes(app: FastifyInstance, { engine, limits, tenantD
         response: listResponse,
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const qs = req.query;
-      return engine.recommend({
+      const items = await engine.recommend({
         ...toListQuery(qs, tenantDefault),
         user: qs.user,
         session: qs.session,
         exclude: exclusions(qs.exclude),
       });
+      return send(reply, items);
     },
   );
 
@@ -83,7 +103,7 @@ export async function listRoutes(app: FastifyInstance, { engine, limits, tenantD
         response: listResponse,
       },
     },
-    async (req) => engine.similar(req.params.id, toListQuery(req.query, tenantDefault)),
+    async (req, reply) => send(reply, await engine.similar(req.params.id, toListQuery(req.query, tenantDefault))),
   );
 
   app.get<{ Params: ItemParams; Querystring: ListQueryString }>(
@@ -97,7 +117,7 @@ export async function listRoutes(app: FastifyInstance, { engine, limits, tenantD
         response: listResponse,
       },
     },
-    async (req) => engine.boughtTogether(req.params.id, toListQuery(req.query, tenantDefault)),
+    async (req, reply) => send(reply, await engine.boughtTogether(req.params.id, toListQuery(req.query, tenantDefault))),
   );
 
   app.get<{ Querystring: ListQueryString }>(
@@ -110,7 +130,7 @@ export async function listRoutes(app: FastifyInstance, { engine, limits, tenantD
         response: listResponse,
       },
     },
-    async (req) => engine.trending(toListQuery(req.query, tenantDefault)),
+    async (req, reply) => send(reply, await engine.trending(toListQuery(req.query, tenantDefault))),
   );
 
   app.get<{ Querystring: SearchQueryString }>(
