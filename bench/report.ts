@@ -88,7 +88,7 @@ const METHOD = [
     'separate Fastify instance in the same process returning a real recommendations body (precomputed); it runs first and last, and the ratio uses their mean. ' +
     'Recommendations run twice: ranked per request (the engine\'s kept lists off) and with the kept lists on (the default) while the bench ' +
     'posts one click per four list requests, by a random one of the shoppers asked, through the engine\'s ingest (a click makes that ' +
-    'shopper\'s kept lists stale at once); the notes give the share served from kept lists.',
+    'shopper\'s kept lists stale at once), each after 5 s of the same load unmeasured (the lists start empty); the notes give the share served from kept lists.',
   '- **Freshness**: POST a click on the shopper\'s top recommendation, then GET their recommendations until the list differs; ' +
     'client and server share the bench process. Event time → applied comes from the online updater\'s instrumentation event, which feeds `meridian_event_freshness_seconds`.',
   '- **Updater**: `createOnlineUpdater` on the memory feature store and memory event store, encoders and index settings of the default config, batches of 500.',

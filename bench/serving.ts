@@ -21,6 +21,9 @@ export type Target = 'recommendations' | 'kept' | 'search' | 'bare';
 /** A click per this many list requests while the kept lists are measured (see kept-lists.ts). */
 export const REQUESTS_PER_CLICK = 4;
 
+/** Seconds of the same load, clicks included, before a kept-lists run is measured. */
+const KEPT_WARMUP_SECONDS = 5;
+
 /** One load run, with what the server process spent on it (it runs nothing else meanwhile). */
 export interface ServingRun extends LoadResult {
   target: Target;
@@ -304,6 +307,14 @@ async function runServingOn(engine: BenchEngine, opts: BenchOptions): Promise<Se
     const run = async (t: Target, rate: number): Promise<ServingRun> => {
       await keepLists(engine, t === 'kept');
       const feed = t === 'kept' ? () => clickFeeder(engine, asked, REQUESTS_PER_CLICK, ++seed) : undefined;
+      if (feed !== undefined) {
+        // Kept lists start empty (the ranked runs turn them off): measure them as they are in
+        // service, after the same load has run a while, not while every list is computed afresh.
+        const warm = feed();
+        const reply = await request<{ op: string; message?: string }>(child, { op: 'run', spec: { ...spec(t, rate), seconds: KEPT_WARMUP_SECONDS } });
+        await warm.stop();
+        if (reply.op === 'error') throw new Error(`load ${t} warm-up: ${reply.message ?? ''}`);
+      }
       return measured(child, t, spec(t, rate), opts.profileDir, feed);
     };
     const maxThroughput: ServingRun[] = [];
