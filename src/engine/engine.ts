@@ -3,9 +3,9 @@ import type { DeadLetterSink, EventBus } from '../ingest/index.ts';
 import type { ContentEncoder, ListSubject, TenantContext, Tenants, UserEncoder } from '../online/index.ts';
 import type { LearnedBlend } from '../registry/index.ts';
 import { createIngest } from './ingest.ts';
-import { createRecommender } from './recommend.ts';
+import { createRecommender, shopperOf } from './recommend.ts';
 import { createSearcher } from './search.ts';
-import type { Engine, ItemList, ListQuery, Readiness, RecommendQuery } from './types.ts';
+import type { Engine, ItemList, ListQuery, Readiness } from './types.ts';
 
 export interface EngineDeps {
   tenants: Tenants;
@@ -26,11 +26,6 @@ export interface EngineDeps {
 /** What a list depends on besides the stores, the shopper and the model: the key it is kept under. */
 function listKey(kind: string, q: ListQuery, subject: string): string {
   return `${kind}|${q.market}|${q.locale ?? ''}|${q.k}|${q.category ?? ''}|${q.priceMin ?? ''}|${q.priceMax ?? ''}|${subject}`;
-}
-
-/** The shopper whose state a recommendation reads (as the recommender picks it: the user first). */
-function shopperOf(q: RecommendQuery): string | undefined {
-  return q.user !== undefined ? `u:${q.user}` : q.session !== undefined ? `s:${q.session}` : undefined;
 }
 
 /** The engine behind the API: ingest, recommendations and search over the tenants' stores and indexes. */

@@ -60,6 +60,11 @@ const fetchSize = (q: ListQuery): number => (hasFilters(q) ? q.k * 10 + 50 : q.k
  */
 export const RECOMMEND_EF = 64;
 
+/** The shopper whose state a request reads: the user when it names one, else the session. */
+export function shopperOf(q: { user?: string | undefined; session?: string | undefined }): string | undefined {
+  return q.user !== undefined ? `u:${q.user}` : q.session !== undefined ? `s:${q.session}` : undefined;
+}
+
 /** Distinct items of the history, newest first. */
 function recentDistinct(state: UserState, n: number): string[] {
   const out: string[] = [];
@@ -139,7 +144,7 @@ export function createRecommender(deps: RecommenderDeps) {
   }
 
   async function recommend(ctx: TenantContext, q: RecommendQuery): Promise<ItemList> {
-    const key = q.user !== undefined ? `u:${q.user}` : q.session !== undefined ? `s:${q.session}` : undefined;
+    const key = shopperOf(q);
     const state = key === undefined ? undefined : await ctx.store.getUser(key);
     // What the sequence model reads for this shopper: the history evaluation excludes from the ranking.
     const seen = key === undefined || ctx.sequence === undefined ? [] : ctx.sequence.history(key);

@@ -1,6 +1,7 @@
 import { dot, tokenize, type Instrumentation } from '../core/index.ts';
 import type { ContentEncoder, TenantContext, UserEncoder } from '../online/index.ts';
 import { Candidates, hydrate } from './hydrate.ts';
+import { shopperOf } from './recommend.ts';
 import type { ItemList, SearchQuery } from './types.ts';
 
 export const SEARCH_WEIGHTS = Object.freeze({
@@ -52,7 +53,7 @@ export function createSearcher(deps: SearcherDeps) {
       instrumentation.emit('index.search', { kind: 'vector', ms: performance.now() - t1 });
       for (const h of hits) c.add(h.id, SEARCH_WEIGHTS.semantic * h.score, 'search');
     }
-    const key = q.user !== undefined ? `u:${q.user}` : q.session !== undefined ? `s:${q.session}` : undefined;
+    const key = shopperOf(q);
     const state = key === undefined ? undefined : await ctx.store.getUser(key);
     if (state?.vector !== undefined) {
       const uq = encoder.query(state.vector);
