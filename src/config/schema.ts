@@ -55,6 +55,10 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    sequenceThread: Type.Boolean({
+      default: true,
+      description: 'keep each tenant\'s sequence model on a thread of its own, so scoring runs beside the serving thread (pays off with two or more cores); false = in the serving thread',
+    }),
     demo: Type.Object(
       {
         enabled: Type.Boolean({ default: true, description: 'seed a simulated storefront at start (embedded mode)' }),
@@ -88,6 +92,7 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'intege
   MERIDIAN_INDEX_M: { path: ['index', 'M'], kind: 'integer' },
   MERIDIAN_CACHE_ENTRIES: { path: ['cache', 'entries'], kind: 'integer' },
   MERIDIAN_CACHE_MAX_AGE_MS: { path: ['cache', 'maxAgeMs'], kind: 'integer' },
+  MERIDIAN_SEQUENCE_THREAD: { path: ['sequenceThread'], kind: 'boolean' },
   MERIDIAN_DEMO: { path: ['demo', 'enabled'], kind: 'boolean' },
   MERIDIAN_DEMO_SEED: { path: ['demo', 'seed'], kind: 'integer' },
   MERIDIAN_DEMO_ITEMS: { path: ['demo', 'items'], kind: 'integer' },

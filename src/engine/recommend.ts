@@ -146,23 +146,25 @@ export function createRecommender(deps: RecommenderDeps) {
   async function recommend(ctx: TenantContext, q: RecommendQuery): Promise<ItemList> {
     const key = shopperOf(q);
     const state = key === undefined ? undefined : await ctx.store.getUser(key);
-    // What the sequence model reads for this shopper: the history evaluation excludes from the ranking.
-    const seen = key === undefined || ctx.sequence === undefined ? [] : ctx.sequence.history(key);
-    const exclude = new Set<string>();
-    if (q.exclude.includes('seen')) {
-      for (const id of seen) exclude.add(id);
-      if (state !== undefined) for (const r of state.recent) exclude.add(r.item);
+    const skipSeen = q.exclude.includes('seen');
+    // The shopper's own items left out of every source; the sequence model adds its history (what
+    // evaluation excludes from the ranking) and ranks without all of them.
+    const own: string[] = [];
+    if (state !== undefined) {
+      if (skipSeen) for (const r of state.recent) own.push(r.item);
+      if (q.exclude.includes('purchased')) own.push(...state.purchased);
     }
-    if (state !== undefined && q.exclude.includes('purchased')) for (const p of state.purchased) exclude.add(p);
+    const ranking = key === undefined || ctx.sequence === undefined ? undefined : await ctx.sequence.rank(key, fetchSize(q), own, skipSeen);
+    const seen = ranking?.history ?? [];
+    const exclude = new Set<string>(skipSeen ? seen : []);
+    for (const id of own) exclude.add(id);
     if (seen.length === 0 && (state === undefined || (state.vector === undefined && state.recent.length === 0))) {
       return trending(ctx, q, exclude);
     }
     const reason: Reason = key?.startsWith('s:') === true ? 'session' : 'personalized';
     const n = fetchSize(q) + exclude.size;
     const c = new Candidates();
-    if (key !== undefined && seen.length > 0 && ctx.sequence !== undefined) {
-      for (const h of ctx.sequence.score(key, fetchSize(q), exclude)) c.add(h.id, WEIGHTS.sequence * h.score, reason);
-    }
+    for (const h of ranking?.hits ?? []) c.add(h.id, WEIGHTS.sequence * h.score, reason);
     if (state?.vector !== undefined) {
       const learned = deps.learnedBlend?.();
       if (learned === undefined) {

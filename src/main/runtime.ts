@@ -22,9 +22,12 @@ import {
   createOnlineUpdater,
   createOnlineSequence,
   createTenants,
+  createThreadedSequence,
   indexItem,
-  restoreSequence,
+  inlineSequence,
+  restoreInto,
   type ContentEncoder,
+  type SequenceService,
   type Tenants,
   type UserEncoder,
 } from '../online/index.ts';
@@ -100,8 +103,12 @@ export function openTenants(
   const { content, encoder } = models;
   // The blend in service is read per request: a swap brings the new version's tuned parameters.
   const sequenceOptions = { params: () => models.sequenceParams() };
-  const makeSequence = async (tenant: string) =>
-    events === undefined ? createOnlineSequence(sequenceOptions) : restoreSequence(events.scan({ tenant }), sequenceOptions);
+  const makeSequence = async (tenant: string): Promise<SequenceService> => {
+    const service = config.sequenceThread
+      ? createThreadedSequence({ ...sequenceOptions, logger: logger.child('sequence') })
+      : inlineSequence(createOnlineSequence(sequenceOptions));
+    return events === undefined ? service : restoreInto(service, events.scan({ tenant }));
+  };
   const tenants = createTenants({
     makeStore: (tenant) => openFeatureStore(config.featureStore, tenant, { logger: logger.child('features'), instrumentation }),
     makeVectors,
@@ -198,6 +205,8 @@ export async function createRuntime(
       bus: () => bus.ping(),
       eventStore: () => eventStore.ping(),
       featureStore: async () => (await tenants.get('default')).store.ping(),
+      // A sequence model whose thread failed cannot rank until a restart rebuilds it.
+      sequence: async () => tenants.list().every((t) => t.sequence?.healthy() !== false),
     },
   });
   return {

@@ -3,7 +3,7 @@ import type { CatalogItem, FeatureStore } from '../features/index.ts';
 import type { LexicalDoc, LexicalIndex, VectorIndex } from '../index/index.ts';
 import type { ContentEncoder } from './encoder.ts';
 import { createListCache, type ListCache, type ListCacheOptions } from './list-cache.ts';
-import type { OnlineSequenceModel } from './sequence.ts';
+import type { SequenceService } from './sequence-service.ts';
 
 /** Everything the engine keeps for one tenant: its feature store namespace, its indexes and its sequence model. */
 export interface TenantContext {
@@ -12,7 +12,7 @@ export interface TenantContext {
   readonly vectors: VectorIndex;
   readonly lexical: LexicalIndex;
   /** The evaluated sequence model, fed per applied event (absent where nothing serves recommendations). */
-  readonly sequence?: OnlineSequenceModel | undefined;
+  readonly sequence?: SequenceService | undefined;
   /** Computed lists kept for repeated requests, told of every applied event (absent: none kept). */
   readonly lists?: ListCache | undefined;
 }
@@ -46,7 +46,7 @@ export interface TenantsOptions {
   makeLexical: (tenant: string) => LexicalIndex;
   content: ContentEncoder;
   /** The tenant's sequence model, rebuilt from its stored events; omitted: none. */
-  makeSequence?: (tenant: string) => Promise<OnlineSequenceModel>;
+  makeSequence?: (tenant: string) => Promise<SequenceService>;
   /** Each tenant's kept lists; omitted: none kept. */
   listCache?: ListCacheOptions;
   logger?: Logger;
@@ -64,9 +64,10 @@ export function createTenants({ makeStore, makeVectors, makeLexical, content, ma
 
   async function create(tenant: string): Promise<TenantContext> {
     const store = await makeStore(tenant);
+    let sequence: SequenceService | undefined;
     try {
       const t0 = performance.now();
-      const sequence = await makeSequence?.(tenant);
+      sequence = await makeSequence?.(tenant);
       const lists = listCache === undefined ? undefined : createListCache(listCache);
       const ctx: TenantContext = { tenant, store, vectors: makeVectors(tenant), lexical: makeLexical(tenant), sequence, lists };
       let items = 0;
@@ -74,10 +75,11 @@ export function createTenants({ makeStore, makeVectors, makeLexical, content, ma
         indexItem(ctx, item, content.encode(item));
         items++;
       }
-      logger.info('tenant ready', { tenant, items, ...(sequence === undefined ? {} : { sequence: sequence.size() }), ms: Math.round(performance.now() - t0) });
+      logger.info('tenant ready', { tenant, items, ...(sequence === undefined ? {} : { sequence: await sequence.size() }), ms: Math.round(performance.now() - t0) });
       ready.set(tenant, ctx);
       return ctx;
     } catch (e) {
+      await sequence?.close();
       await store.close();
       throw e;
     }
@@ -101,6 +103,7 @@ export function createTenants({ makeStore, makeVectors, makeLexical, content, ma
       await Promise.allSettled(creating.values());
       const errors: unknown[] = [];
       for (const ctx of ready.values()) {
+        await ctx.sequence?.close();
         try {
           await ctx.store.flush();
         } catch (e) {

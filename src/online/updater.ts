@@ -43,6 +43,9 @@ export interface OnlineUpdater {
   readonly handler: BusHandler;
 }
 
+/** Observed events a sequence model's thread may have waiting before a batch waits for it. */
+const SEQUENCE_BACKLOG = 50_000;
+
 /** Event time, then id: the order a shopper's events are applied in, whatever order they came in. */
 const byTime = (a: MeridianEvent, b: MeridianEvent): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -193,6 +196,9 @@ export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
         ctx.sequence?.observe(e);
         ctx.lists?.applied(e);
       }
+      // A sequence model on its own thread applies steps about three times as fast as this thread
+      // makes them; should it fall behind (a busy machine), the stream waits rather than the queue growing.
+      await ctx.sequence?.settle(SEQUENCE_BACKLOG);
     }
     // Every event of the batch is in the feature store now, applied by this call or before it (a
     // redelivery), and all of them go to the event store, which keeps an event once: so a batch

@@ -3,7 +3,7 @@ import { createRecommender } from '../../src/engine/recommend.ts';
 import { createMemoryFeatureStore } from '../../src/features/index.ts';
 import { createBm25Index, createExactVectorIndex, type VectorIndex } from '../../src/index/index.ts';
 import { createMemoryEventStore } from '../../src/ingest/index.ts';
-import { createDecayMixEncoder, createHashedContentEncoder, createOnlineSequence, createOnlineUpdater, createTenants } from '../../src/online/index.ts';
+import { createDecayMixEncoder, createHashedContentEncoder, createOnlineSequence, createOnlineUpdater, createTenants, inlineSequence } from '../../src/online/index.ts';
 import type { LearnedBlend } from '../../src/registry/index.ts';
 
 export const T0 = Date.UTC(2026, 4, 1);
@@ -22,7 +22,7 @@ export function onlinePath({ makeVectors = () => createExactVectorIndex({ dim: D
     makeVectors,
     makeLexical: () => createBm25Index(),
     content,
-    makeSequence: async () => createOnlineSequence(),
+    makeSequence: async () => inlineSequence(createOnlineSequence()),
   });
   const updater = createOnlineUpdater({ tenants, encoder, content, eventStore: createMemoryEventStore(), instrumentation, logger: silentLogger, now: () => T0 });
   const rec = createRecommender({ encoder, instrumentation, modelVersion: () => 'test', ...(learnedBlend === undefined ? {} : { learnedBlend }) });

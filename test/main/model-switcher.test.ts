@@ -68,8 +68,9 @@ describe('the model switcher serves the tuned ranking of the version in service'
     cleanups.push(() => tenants.close());
     const registry = createModelRegistry({ dir: tmp.dir, logger: silentLogger });
     const ctx = await tenants.get('default');
-    const hits = () => ctx.sequence?.score('u:me', 2, new Set(['A'])) ?? [];
-    const ranking = (): string[] => hits().map((h) => h.id);
+    // The tenant's model runs on its own thread (the default): a ranking asked after a swap reads the new parameters.
+    const hits = async () => (await ctx.sequence?.rank('u:me', 2, ['A'], false))?.hits ?? [];
+    const ranking = async (): Promise<string[]> => (await hits()).map((h) => h.id);
     return { registry, models, hits, ranking };
   }
 
@@ -77,7 +78,7 @@ describe('the model switcher serves the tuned ranking of the version in service'
     const { registry, models, hits, ranking } = await setup();
     expect(models.sequenceParams()).toBe(DEFAULT_PARAMS);
     expect(models.learnedBlend()).toBeUndefined();
-    expect(ranking()).toEqual(['C', 'B']);
+    expect(await ranking()).toEqual(['C', 'B']);
 
     const knnOnly = await registry.publish(artifact({ sequence: { params: only({ knn: 1 }) }, blend: { learned: { weight: 0.3, cut: 50 } } }));
     await models.adopt(knnOnly.version);
@@ -86,20 +87,20 @@ describe('the model switcher serves the tuned ranking of the version in service'
     // The same object while the version serves: the online model keeps its blend.
     expect(models.sequenceParams()).toBe(models.sequenceParams());
     expect(models.learnedBlend()).toEqual({ weight: 0.3, cut: 50 });
-    expect(ranking()).toEqual(['B', 'C']);
+    expect(await ranking()).toEqual(['B', 'C']);
 
     const transitionsOnly = await registry.publish(artifact({ sequence: { params: only({ transitions: 1 }) }, blend: { learned: { weight: 0, cut: 25 } } }));
     await models.adopt(transitionsOnly.version);
     expect(models.learnedBlend()).toEqual({ weight: 0, cut: 25 });
     // From A the transitions know only C (normalised to 1); B gets nothing, not even popularity.
-    expect(hits()).toEqual([{ id: 'C', score: 1 }, { id: 'B', score: 0 }]);
+    expect(await hits()).toEqual([{ id: 'C', score: 1 }, { id: 'B', score: 0 }]);
 
     // A version without tuned sections brings the defaults back.
     const plain = await registry.publish(artifact());
     await models.adopt(plain.version);
     expect(models.sequenceParams()).toBe(DEFAULT_PARAMS);
     expect(models.learnedBlend()).toBeUndefined();
-    expect(ranking()).toEqual(['C', 'B']);
+    expect(await ranking()).toEqual(['C', 'B']);
   });
 
   it('keeps the version in service, with its parameters, when a damaged version is adopted', async () => {
@@ -114,7 +115,7 @@ describe('the model switcher serves the tuned ranking of the version in service'
     await expect(models.adopt(bad.version)).rejects.toMatchObject({ code: 'model_corrupt', field: 'sequence.params.knn' });
     expect(models.version()).toBe(good.version);
     expect(models.sequenceParams()).toEqual(only({ knn: 1 }));
-    expect(ranking()).toEqual(['B', 'C']);
+    expect(await ranking()).toEqual(['B', 'C']);
   });
 });
 
