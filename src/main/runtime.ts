@@ -107,7 +107,13 @@ export function openTenants(
     const service = config.sequenceThread
       ? createThreadedSequence({ ...sequenceOptions, logger: logger.child('sequence') })
       : inlineSequence(createOnlineSequence(sequenceOptions));
-    return events === undefined ? service : restoreInto(service, events.scan({ tenant }));
+    if (events === undefined) return service;
+    try {
+      return await restoreInto(service, events.scan({ tenant }));
+    } catch (e) {
+      await service.close();
+      throw e;
+    }
   };
   const tenants = createTenants({
     makeStore: (tenant) => openFeatureStore(config.featureStore, tenant, { logger: logger.child('features'), instrumentation }),

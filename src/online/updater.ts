@@ -196,8 +196,8 @@ export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
         ctx.sequence?.observe(e);
         ctx.lists?.applied(e);
       }
-      // A sequence model on its own thread applies steps about three times as fast as this thread
-      // makes them; should it fall behind (a busy machine), the stream waits rather than the queue growing.
+      // A sequence model on its own thread keeps up with this one (bench/updater.ts times both);
+      // should it fall behind (a busy machine), the stream waits rather than the queue growing.
       await ctx.sequence?.settle(SEQUENCE_BACKLOG);
     }
     // Every event of the batch is in the feature store now, applied by this call or before it (a
