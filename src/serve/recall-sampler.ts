@@ -25,6 +25,8 @@ export interface RecallSamplerOptions {
    * their own); absent, the index's own setting.
    */
   ef?: number;
+  /** Longest run of work between two chances for requests to go first (the sample is background work). */
+  sliceMs?: number;
 }
 
 export interface RecallSampler {
@@ -48,11 +50,23 @@ const check = (name: string, v: number, min: number): void => {
   if (!Number.isInteger(v) || v < min) throw new Error(`createRecallSampler: ${name} must be an integer >= ${min}, got ${v}`);
 };
 
-/** The `k` best ids by inner product with `query`, skipping `skip`: a scan with a small sorted buffer. */
-function exactTopK(m: Market, query: Float32Array, k: number, skip: string): string[] {
+/** Items scanned between two looks at the clock. */
+const SCAN_CHUNK = 256;
+
+/**
+ * The `k` best ids by inner product with `query`, skipping `skip`: a scan with a small sorted
+ * buffer. A market of 20k items takes several milliseconds to scan, a stall every request then
+ * waiting would see: the scan lets requests in every `sliceMs`.
+ */
+async function exactTopK(m: Market, query: Float32Array, k: number, skip: string, sliceMs: number): Promise<string[]> {
   const ids: string[] = [];
   const scores: number[] = [];
+  let slice = performance.now();
   for (let i = 0; i < m.ids.length; i++) {
+    if (i % SCAN_CHUNK === 0 && performance.now() - slice >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      slice = performance.now();
+    }
     const id = m.ids[i] as string;
     if (id === skip) continue;
     const s = dot(query, m.vectors[i] as Float32Array);
@@ -85,12 +99,14 @@ export function createRecallSampler({
   seed = 1,
   maxItems = 200_000,
   ef,
+  sliceMs = 0.5,
 }: RecallSamplerOptions): RecallSampler {
   check('k', k, 1);
   check('queries', queries, 1);
   check('intervalMs', intervalMs, 1);
   check('maxItems', maxItems, 1);
   if (ef !== undefined) check('ef', ef, 1);
+  if (!(sliceMs > 0)) throw new Error(`createRecallSampler: sliceMs must be > 0, got ${sliceMs}`);
   const searchOptions = ef === undefined ? undefined : { ef };
   const rng = createRng(seed);
   let timer: NodeJS.Timeout | undefined;
@@ -107,8 +123,8 @@ export function createRecallSampler({
       const byMarket = new Map<string, Market>();
       for await (const item of source.store.allItems()) {
         if (++seen > maxItems) return undefined;
-        // A store's item iteration may never leave the microtask queue: let requests in every 1 ms.
-        if (performance.now() - slice >= 1) {
+        // A store's item iteration may never leave the microtask queue: let requests in every slice.
+        if (seen % SCAN_CHUNK === 0 && performance.now() - slice >= sliceMs) {
           await new Promise<void>((resolve) => setImmediate(resolve));
           slice = performance.now();
         }
@@ -151,7 +167,7 @@ export function createRecallSampler({
       const { m, i } = pick(markets, total);
       const id = m.ids[i] as string;
       const query = m.vectors[i] as Float32Array;
-      const exact = exactTopK(m, query, k, id);
+      const exact = await exactTopK(m, query, k, id, sliceMs);
       const found = new Set(m.source.vectors.search(m.market, query, k, (other) => other === id, searchOptions).map((s) => s.id));
       let hits = 0;
       for (const e of exact) if (found.has(e)) hits++;

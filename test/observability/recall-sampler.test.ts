@@ -141,3 +141,31 @@ describe('the recall sampler', () => {
     expect(() => createRecallSampler({ sources: () => [], instrumentation, queries: 1.5 })).toThrow(/queries/);
   });
 });
+
+describe('the recall sample is background work', () => {
+  it('lets other work in between chunks of its exact scan, as often as its slice asks, with the same recall', async () => {
+    const index = createExactVectorIndex({ dim: DIM });
+    const items = populate(index, 3000, 9);
+    const turns = async (sliceMs: number): Promise<{ recall: number | undefined; turns: number }> => {
+      const { instrumentation } = recorder();
+      const s = createRecallSampler({ sources: () => [source(index, items)], instrumentation, queries: 8, seed: 4, sliceMs });
+      let n = 0;
+      let on = true;
+      const tick = (): void => {
+        n++;
+        if (on) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const recall = await s.sample();
+      on = false;
+      return { recall, turns: n };
+    };
+    const everyChunk = await turns(1e-9);
+    // The catalog read yields about 11 times and each query once (19 turns in all without more);
+    // each query's exact scan of a market of about 1,000 items yields once per chunk of 256 besides.
+    expect(everyChunk.turns).toBeGreaterThanOrEqual(40);
+    expect(everyChunk.recall).toBe(1);
+    expect((await turns(1000)).recall).toBe(everyChunk.recall);
+    expect(() => createRecallSampler({ sources: () => [], instrumentation: createInstrumentation(), sliceMs: 0 })).toThrow(/sliceMs/);
+  });
+});
