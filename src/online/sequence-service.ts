@@ -63,7 +63,16 @@ export function createThreadedSequence({ params = () => DEFAULT_PARAMS, logger, 
   checkSequenceOptions(options);
   let sent: ModelParams = params();
   const worker: Worker = tsWorker(new URL('./sequence-thread.ts', import.meta.url));
+  // The thread keeps the process alive only while something waits for it (a ranking, a settle):
+  // an idle model must not hold a process open, and a waiting caller must not see it exit.
   worker.unref();
+  let waiting = 0;
+  const wait = (): void => {
+    if (waiting++ === 0) worker.ref();
+  };
+  const done = (): void => {
+    if (--waiting === 0) worker.unref();
+  };
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let failure: MeridianError | undefined;
@@ -114,6 +123,7 @@ export function createThreadedSequence({ params = () => DEFAULT_PARAMS, logger, 
       const s = settling[i] as { steps: number; resolve(): void };
       if (failure !== undefined || posted - applied <= s.steps) {
         settling.splice(i, 1);
+        done();
         s.resolve();
       }
     }
@@ -122,7 +132,10 @@ export function createThreadedSequence({ params = () => DEFAULT_PARAMS, logger, 
   function fail(e: MeridianError): void {
     if (failure !== undefined) return;
     failure = e;
-    for (const p of pending.values()) p.reject(e);
+    for (const p of pending.values()) {
+      p.reject(e);
+      done();
+    }
     pending.clear();
     release();
   }
@@ -141,7 +154,7 @@ export function createThreadedSequence({ params = () => DEFAULT_PARAMS, logger, 
     const p = m.id === undefined ? undefined : pending.get(m.id);
     if (p === undefined || m.id === undefined) return;
     pending.delete(m.id);
-    if (pending.size === 0) worker.unref();
+    done();
     if (m.t === 'failed') p.reject(new MeridianError('sequence_failed', m.message));
     else p.resolve(m);
   });
@@ -156,7 +169,7 @@ export function createThreadedSequence({ params = () => DEFAULT_PARAMS, logger, 
     flush();
     const id = nextId++;
     return new Promise<ThreadReply>((resolve, reject) => {
-      if (pending.size === 0) worker.ref();
+      wait();
       pending.set(id, { resolve, reject });
       post(build(id));
     });
@@ -183,6 +196,7 @@ export function createThreadedSequence({ params = () => DEFAULT_PARAMS, logger, 
     settle(steps) {
       flush();
       if (failure !== undefined || posted - applied <= steps) return Promise.resolve();
+      wait();
       return new Promise<void>((resolve) => settling.push({ steps, resolve }));
     },
     healthy: () => failure === undefined,

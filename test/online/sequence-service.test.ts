@@ -1,9 +1,17 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRng, silentLogger } from '../../src/core/index.ts';
 import { shopperKey, type MeridianEvent } from '../../src/ingest/index.ts';
 import { createOnlineSequence, createThreadedSequence, type SequenceService } from '../../src/online/index.ts';
 import { DEFAULT_PARAMS, type ModelParams } from '../../src/sequence/index.ts';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';
+import { tempDir } from '../helpers.ts';
+
+const run = promisify(execFile);
 
 const T0 = Date.UTC(2026, 6, 1);
 
@@ -99,5 +107,32 @@ describe('the sequence model on a thread of its own', () => {
     await expect(thread.size()).rejects.toMatchObject({ code: 'sequence_closed' });
     await thread.settle(0);
     expect(() => createThreadedSequence({ logger: silentLogger, segmentLength: 4, historyLength: 8 })).toThrow(/historyLength/);
+  });
+});
+
+describe('a process waiting on the sequence model thread', () => {
+  it('stays alive until the thread has answered, though an idle thread holds no process open', async () => {
+    const tmp = await tempDir('meridian-sequence-exit-');
+    try {
+      const script = join(tmp.dir, 'wait.mts');
+      const online = pathToFileURL(resolve('src/online/index.ts')).href;
+      const core = pathToFileURL(resolve('src/core/index.ts')).href;
+      await writeFile(
+        script,
+        `import { createThreadedSequence } from ${JSON.stringify(online)};
+import { silentLogger } from ${JSON.stringify(core)};
+const s = createThreadedSequence({ logger: silentLogger });
+for (let i = 0; i < 20000; i++) s.observe({ id: 'e' + i, type: 'view', tenant: 'default', market: 'DE', user_id: 'u' + (i % 50), item_id: 'i' + (i % 300), ts: i } as never);
+await s.settle(0);
+const size = await s.size();
+console.log('settled', size.events);
+`,
+      );
+      // Nothing else keeps this process alive: without the thread held while awaited, it exits early and prints nothing.
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', script], { cwd: process.cwd() });
+      expect(stdout.trim()).toBe('settled 20000');
+    } finally {
+      await tmp.cleanup();
+    }
   });
 });
