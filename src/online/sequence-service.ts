@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { MeridianError, tsWorker, unavailable, type Logger } from '../core/index.ts';
 import { shopperKey, type MeridianEvent } from '../ingest/index.ts';
 import { DEFAULT_PARAMS, type ModelParams } from '../sequence/index.ts';
-import { checkSequenceOptions, rankWith, type OnlineSequenceOptions, type OnlineSequenceSize, type SequenceHit, type SequenceRanking } from './sequence-core.ts';
+import { checkSequenceOptions, rankWith, type OnlineSequenceOptions, type OnlineSequenceSize, type SequenceRanking } from './sequence-core.ts';
 import { interaction, type OnlineSequenceModel } from './sequence.ts';
 import type { ThreadReply, ThreadRequest } from './sequence-thread.ts';
 
@@ -186,7 +186,7 @@ export function createThreadedSequence({ params = () => DEFAULT_PARAMS, logger, 
       }
       const reply = await ask((id) => ({ t: 'rank', id, key, n, skip: Array.from(skip), skipHistory }));
       if (reply.t !== 'rank') throw new MeridianError('sequence_failed', `unexpected reply ${reply.t}`);
-      return { history: reply.history, hits: reply.hits as SequenceHit[] };
+      return { history: reply.history, hits: reply.hits };
     },
     async size() {
       const reply = await ask((id) => ({ t: 'size', id }));
@@ -212,7 +212,7 @@ export async function restoreInto(service: SequenceService, events: AsyncIterabl
   let n = 0;
   for await (const e of events) {
     service.observe(e);
-    // The thread applies steps about as fast as they are read: this only bounds what waits in between.
+    // Reading may outrun the thread: this bounds what waits in between.
     if (++n % STEP_BATCH === 0) await service.settle(16 * STEP_BATCH);
   }
   await service.settle(0);
