@@ -68,6 +68,16 @@ export function gaugeSources(tenants: Tenants, models: ModelSwitcher, startedAt 
     },
     // The built-in encoders count as made when the process started: no trained model for a week is stale too.
     model: () => ({ version: models.version(), createdAt: models.createdAt() ?? startedAt }),
+    sequence: () => {
+      const out = { backlog: 0, healthy: 0, failed: 0 };
+      for (const t of tenants.list()) {
+        if (t.sequence === undefined) continue;
+        out.backlog += t.sequence.backlog();
+        if (t.sequence.healthy()) out.healthy++;
+        else out.failed++;
+      }
+      return out;
+    },
   };
 }
 

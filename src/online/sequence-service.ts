@@ -23,6 +23,8 @@ export interface SequenceService {
   size(): Promise<OnlineSequenceSize>;
   /** Resolves once at most `steps` observed events wait to be applied (always at once inline). */
   settle(steps: number): Promise<void>;
+  /** Observed events not applied yet (0 inline). */
+  backlog(): number;
   /** False once the model can no longer rank (its thread failed, or it is closed): readiness reports it. */
   healthy(): boolean;
   close(): Promise<void>;
@@ -35,6 +37,7 @@ export function inlineSequence(model: OnlineSequenceModel): SequenceService {
     rank: async (key, n, skip, skipHistory) => rankWith(model, key, n, skip, skipHistory),
     size: async () => model.size(),
     settle: async () => undefined,
+    backlog: () => 0,
     healthy: () => true,
     close: async () => undefined,
   };
@@ -199,6 +202,7 @@ export function createThreadedSequence({ params = () => DEFAULT_PARAMS, logger, 
       wait();
       return new Promise<void>((resolve) => settling.push({ steps, resolve }));
     },
+    backlog: () => (failure === undefined ? posted - applied + keys.length : 0),
     healthy: () => failure === undefined,
     async close() {
       fail(unavailable('sequence_closed', 'the sequence model is closed'));

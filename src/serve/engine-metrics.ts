@@ -20,6 +20,8 @@ export interface GaugeSources {
   indexSize?: () => { vector: number; lexical: number };
   /** The model in service: `meridian_model_info` and `meridian_model_age_seconds`. */
   model?: () => ModelInService | undefined;
+  /** The tenants' sequence models: events waiting for their threads, and how many can rank or not. */
+  sequence?: () => { backlog: number; healthy: number; failed: number };
   /** Wall clock (ms) for the model age. */
   now?: () => number;
 }
@@ -50,7 +52,7 @@ export interface EngineMetricsOptions {
 
 /** Registers the metrics; returns the instrumentation unsubscribers. */
 export function registerEngineMetrics({ registers, prefix, instrumentation, gauges }: EngineMetricsOptions): (() => void)[] {
-  const { indexSize, model, now = Date.now } = gauges;
+  const { indexSize, model, sequence, now = Date.now } = gauges;
   new Gauge({
     name: `${prefix}index_items`,
     help: 'Items in the index, over every tenant (vector: distinct items with a vector; lexical: documents)',
@@ -61,6 +63,26 @@ export function registerEngineMetrics({ registers, prefix, instrumentation, gaug
       const s = indexSize();
       this.set({ kind: 'vector' }, s.vector);
       this.set({ kind: 'lexical' }, s.lexical);
+    },
+  });
+  new Gauge({
+    name: `${prefix}sequence_backlog_events`,
+    help: 'Events sent to the sequence models\' threads and not applied there yet, over every tenant',
+    registers,
+    collect() {
+      if (sequence !== undefined) this.set(sequence().backlog);
+    },
+  });
+  new Gauge({
+    name: `${prefix}sequence_models`,
+    help: 'Tenants\' sequence models by state (failed: its thread died; recommendations answer 503 until a restart)',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      if (sequence === undefined) return;
+      const s = sequence();
+      this.set({ state: 'healthy' }, s.healthy);
+      this.set({ state: 'failed' }, s.failed);
     },
   });
   new Gauge({

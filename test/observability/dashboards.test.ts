@@ -107,7 +107,7 @@ describe('the alert rules', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 
-  it('cover the SLO burn rates, consumer lag, freshness, dead letters, a stale model and a down target', () => {
+  it('cover the SLO burn rates, consumer lag, freshness, dead letters, a stale model, the sequence models and a down target', () => {
     const alerts = rules.filter((r) => r.kind === 'alert').map((r) => r.name);
     expect(alerts.sort()).toEqual([
       'MeridianAvailabilityBurnFast',
@@ -118,6 +118,8 @@ describe('the alert rules', () => {
       'MeridianLatencyBurnFast',
       'MeridianLatencyBurnSlow',
       'MeridianModelStale',
+      'MeridianSequenceBacklogHigh',
+      'MeridianSequenceModelFailed',
       'MeridianTargetDown',
     ]);
   });

@@ -28,6 +28,16 @@ describe('engine gauges read at scrape time', () => {
     expect(await lines('meridian_index_items{kind="vector"}')).toEqual(['meridian_index_items{kind="vector"} 121']);
   });
 
+  it('expose the sequence models\' backlog and how many can rank', async () => {
+    let seq = { backlog: 1200, healthy: 2, failed: 0 };
+    const { lines } = fresh({ sequence: () => seq });
+    expect(await lines('meridian_sequence_backlog_events')).toEqual(['meridian_sequence_backlog_events 1200']);
+    expect(await lines('meridian_sequence_models')).toEqual(['meridian_sequence_models{state="healthy"} 2', 'meridian_sequence_models{state="failed"} 0']);
+    seq = { backlog: 0, healthy: 1, failed: 1 };
+    expect(await lines('meridian_sequence_models{state="failed"}')).toEqual(['meridian_sequence_models{state="failed"} 1']);
+    expect(await fresh().lines('meridian_sequence_models')).toEqual([]);
+  });
+
   it('follow a model change, and show no age for a model without a timestamp and nothing without a model', async () => {
     let model: { version: string; createdAt?: number } | undefined = { version: 'v1' };
     const { lines } = fresh({ model: () => model, now: () => 5000 });

@@ -90,7 +90,9 @@ describe('the sequence model on a thread of its own', () => {
     const events = traffic(13, 6000);
     const thread = threaded();
     for (const e of events) thread.observe(e);
+    expect(thread.backlog()).toBeGreaterThan(3000);
     await thread.settle(0);
+    expect(thread.backlog()).toBe(0);
     const inline = createOnlineSequence();
     for (const e of events) inline.observe(e);
     expect((await thread.size()).events).toBe(inline.size().events);
