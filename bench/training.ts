@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { collectTrainingData, linesTrainingData, parseAugment, readLineSequences, trainModel, type TrainOptions } from '../src/batch/index.ts';
+import { collectTrainingData, linesTrainingData, parseAugment } from '../src/models/index.ts';
+import { readLineSequences, trainModel, type TrainOptions } from '../src/batch/index.ts';
 import type { MeridianEvent } from '../src/ingest/index.ts';
 import { storefront } from './engine.ts';
 import { nowMs, percentiles, round, rounded, type Percentiles } from './stats.ts';

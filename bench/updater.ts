@@ -1,5 +1,6 @@
 import { createInstrumentation, silentLogger } from '../src/core/index.ts';
-import { createMemoryEventStore, type MeridianEvent } from '../src/ingest/index.ts';
+import { createMemoryEventStore } from '../src/event-store/index.ts';
+import { type MeridianEvent } from '../src/ingest/index.ts';
 import { openTenants } from '../src/main/index.ts';
 import { createOnlineUpdater, type OnlineUpdater } from '../src/online/index.ts';
 import { embeddedConfig, storefront } from './engine.ts';

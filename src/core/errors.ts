@@ -34,3 +34,7 @@ export const unavailable = (code: string, message: string, cause?: unknown): Mer
 export function isMeridianError(e: unknown): e is MeridianError {
   return e instanceof MeridianError;
 }
+
+/** A port's URL that no adapter of this build opens: a configuration mistake, reported at start. */
+export const noAdapter = (port: string, url: string, known: string): MeridianError =>
+  new MeridianError('config_invalid', `${port} URL "${url}": no adapter for it in this build (available: ${known})`);

@@ -7,3 +7,4 @@ export * from './types.ts';
 export * from './text.ts';
 export * from './id-table.ts';
 export * from './threads.ts';
+export * from './float-arena.ts';

@@ -1,6 +1,8 @@
 import type { Instrumentation, Logger } from '../core/index.ts';
-import type { DeadLetterSink, EventBus } from '../ingest/index.ts';
-import type { ContentEncoder, ListSubject, TenantContext, Tenants, UserEncoder } from '../online/index.ts';
+import type { DeadLetterSink } from '../dead-letters/index.ts';
+import type { EventBus } from '../bus/index.ts';
+import type { ContentEncoder, UserEncoder } from '../models/index.ts';
+import type { ListSubject, TenantContext, Tenants } from '../online/index.ts';
 import type { LearnedBlend } from '../registry/index.ts';
 import { createIngest } from './ingest.ts';
 import { createRecommender, shopperOf } from './recommend.ts';

@@ -1,5 +1,6 @@
 import type { Money } from '../ingest/index.ts';
-import type { CatalogItem, FeatureStore } from '../features/index.ts';
+import type { CatalogItem } from '../features/index.ts';
+import type { FeatureStore } from '../feature-store/index.ts';
 import { marketLanguage } from './markets.ts';
 import type { ItemView, ListQuery, Reason } from './types.ts';
 

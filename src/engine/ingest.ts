@@ -1,5 +1,7 @@
 import { MeridianError, unavailable, type Instrumentation } from '../core/index.ts';
-import { LIMITS, validateEvent, type DeadLetter, type DeadLetterSink, type EventBus, type MeridianEvent } from '../ingest/index.ts';
+import { LIMITS, validateEvent, type MeridianEvent } from '../ingest/index.ts';
+import { type DeadLetter, type DeadLetterSink } from '../dead-letters/index.ts';
+import { type EventBus } from '../bus/index.ts';
 import type { Tenants } from '../online/index.ts';
 import type { IngestResult } from './types.ts';
 

@@ -1,6 +1,7 @@
 import { notFound, type Instrumentation, type Scored } from '../core/index.ts';
 import type { CoocRelation, UserState } from '../features/index.ts';
-import type { TenantContext, UserEncoder } from '../online/index.ts';
+import type { TenantContext } from '../online/index.ts';
+import type { UserEncoder } from '../models/index.ts';
 import type { LearnedBlend } from '../registry/index.ts';
 import { Candidates, hydrate } from './hydrate.ts';
 import type { ItemList, ItemView, ListQuery, Reason, RecommendQuery } from './types.ts';

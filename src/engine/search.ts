@@ -1,5 +1,6 @@
 import { dot, tokenize, type Instrumentation } from '../core/index.ts';
-import type { ContentEncoder, TenantContext, UserEncoder } from '../online/index.ts';
+import type { ContentEncoder, UserEncoder } from '../models/index.ts';
+import type { TenantContext } from '../online/index.ts';
 import { Candidates, hydrate } from './hydrate.ts';
 import { shopperOf } from './recommend.ts';
 import type { ItemList, SearchQuery } from './types.ts';

@@ -1,18 +1,5 @@
 export * from './events.ts';
 export * from './limits.ts';
 export * from './validate.ts';
-export * from './ports.ts';
-export { compareEvents, inRange, storedItem, storedShopper } from './event-range.ts';
-export * from './memory-bus.ts';
-export * from './memory-event-store.ts';
-export * from './chdb-event-store.ts';
-export * from './dead-letter.ts';
 export { csvObject, parseCsvHeader, parseCsvRecord } from './csv.ts';
 export * from './log-reader.ts';
-export * from './open.ts';
-export { clickHouseUrlOptions, createClickHouseEventStore, type ClickHouseEventStoreOptions, type ClickHouseStoreOptions } from './clickhouse-event-store.ts';
-export { createKafkaBus, isKafkaBus, type KafkaBus, type KafkaBusOptions } from './kafka-bus.ts';
-export { DEFAULT_CONSUMER_TUNING, type ConsumerTuning, type KafkaSubscribeOptions } from './kafka-consumer.ts';
-export { createKafkaDeadLetterSink, type KafkaDeadLetterSinkOptions } from './kafka-dead-letter.ts';
-export { APPLY_FAILED, DLQ_HEADERS, TYPE_HEADER, deadLetterHeaders, messageKey } from './kafka-messages.ts';
-export { parseKafkaUrl, type KafkaUrl } from './kafka-url.ts';

@@ -1,8 +1,9 @@
 import { createPacer, silentLogger, type Logger } from '../core/index.ts';
 import type { VectorEntry, VectorIndex } from '../index/index.ts';
-import type { ContentEncoder, TenantContext, Tenants, UserEncoder } from '../online/index.ts';
+import type { ContentEncoder, UserEncoder } from '../models/index.ts';
+import type { TenantContext, Tenants } from '../online/index.ts';
 import { modelEncoders, type LearnedBlend, type ModelEncoders, type ModelRegistry } from '../registry/index.ts';
-import { DEFAULT_PARAMS, type ModelParams } from '../sequence/index.ts';
+import { DEFAULT_PARAMS, type ModelParams } from '../models/index.ts';
 
 /**
  * Serving's view of the model registry. `content` and `encoder` are stable objects that delegate to

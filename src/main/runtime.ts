@@ -6,34 +6,14 @@ import type { Config } from '../config/index.ts';
 import { RECOMMEND_EF, createEngine, type Engine } from '../engine/index.ts';
 import { catalogItem } from '../features/index.ts';
 import { createBm25Index, createExactVectorIndex, createHnswVectorIndex, type LexicalIndex, type VectorIndex } from '../index/index.ts';
-import {
-  isKafkaBus,
-  openDeadLetterSink,
-  openEventBus,
-  openEventStore,
-  type BusHandler,
-  type DeadLetterSink,
-  type EventBus,
-  type EventStore,
-} from '../ingest/index.ts';
-import {
-  createDecayMixEncoder,
-  createHashedContentEncoder,
-  createOnlineUpdater,
-  createOnlineSequence,
-  createTenants,
-  createThreadedSequence,
-  indexItem,
-  inlineSequence,
-  restoreInto,
-  type ContentEncoder,
-  type SequenceService,
-  type Tenants,
-  type UserEncoder,
-} from '../online/index.ts';
+import { isKafkaBus, openEventBus, type BusHandler, type EventBus } from '../bus/index.ts';
+import { openDeadLetterSink, type DeadLetterSink } from '../dead-letters/index.ts';
+import { openEventStore, type EventStore } from '../event-store/index.ts';
+import { createDecayMixEncoder, createHashedContentEncoder, createOnlineSequence, createThreadedSequence, inlineSequence, restoreInto, type ContentEncoder, type SequenceService, type UserEncoder } from '../models/index.ts';
+import { createOnlineUpdater, createTenants, indexItem, type Tenants } from '../online/index.ts';
 import { createMetrics, createRecallSampler, type GaugeSources } from '../serve/index.ts';
 import { createModelRegistry } from '../registry/index.ts';
-import { openFeatureStore } from './adapters.ts';
+import { openFeatureStore } from '../feature-store/index.ts';
 import { createModelSwitcher, type ModelSwitcher } from './model-switcher.ts';
 
 /** The consumer group of `meridian worker`: the one that applies events to the shared stores. */

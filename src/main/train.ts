@@ -1,18 +1,9 @@
 import { loadConfig, type Config } from '../config/index.ts';
 import { badRequest, type Logger } from '../core/index.ts';
-import {
-  collectTrainingData,
-  formatAugment,
-  linesTrainingData,
-  parseAugment,
-  readLineSequences,
-  trainModel,
-  type AugmentOptions,
-  type TrainingData,
-  type TuningMetrics,
-  type TrainOptions,
-} from '../batch/index.ts';
-import { compareEvents, openEventStore, readEventLog, type EventStore, type MeridianEvent } from '../ingest/index.ts';
+import { collectTrainingData, formatAugment, linesTrainingData, parseAugment, type AugmentOptions, type TrainingData } from '../models/index.ts';
+import { readLineSequences, trainModel, type TuningMetrics, type TrainOptions } from '../batch/index.ts';
+import { compareEvents, openEventStore, type EventStore } from '../event-store/index.ts';
+import { readEventLog, type MeridianEvent } from '../ingest/index.ts';
 import { createInstrumentation } from '../core/index.ts';
 import { createModelRegistry, type ModelManifest, type ModelRegistry } from '../registry/index.ts';
 

@@ -1,9 +1,10 @@
 import { MeridianError, silentLogger, type Logger } from '../core/index.ts';
-import type { CatalogItem, FeatureStore } from '../features/index.ts';
+import type { CatalogItem } from '../features/index.ts';
+import type { FeatureStore } from '../feature-store/index.ts';
 import type { LexicalDoc, LexicalIndex, VectorIndex } from '../index/index.ts';
-import type { ContentEncoder } from './encoder.ts';
+import type { ContentEncoder } from '../models/index.ts';
 import { createListCache, type ListCache, type ListCacheOptions } from './list-cache.ts';
-import type { SequenceService } from './sequence-service.ts';
+import type { SequenceService } from '../models/index.ts';
 
 /** Everything the engine keeps for one tenant: its feature store namespace, its indexes and its sequence model. */
 export interface TenantContext {

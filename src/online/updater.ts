@@ -14,8 +14,10 @@ import {
   type UserState,
   type WriteContext,
 } from '../features/index.ts';
-import { isShopperEvent, shopperKey, type BusHandler, type CatalogEvent, type EventStore, type MeridianEvent } from '../ingest/index.ts';
-import type { ContentEncoder, UserEncoder } from './encoder.ts';
+import { isShopperEvent, shopperKey, type CatalogEvent, type MeridianEvent } from '../ingest/index.ts';
+import { type BusHandler } from '../bus/index.ts';
+import { type EventStore } from '../event-store/index.ts';
+import type { ContentEncoder, UserEncoder } from '../models/index.ts';
 import { indexItem, type TenantContext, type Tenants } from './tenants.ts';
 
 export type ApplyResult = 'applied' | 'duplicate';

@@ -1,5 +1,5 @@
 import { MeridianError, normalizeInPlace } from '../core/index.ts';
-import { createDecayMixEncoder, createHashedContentEncoder, type ContentEncoder, type EncoderWeights, type UserEncoder } from '../online/index.ts';
+import { createDecayMixEncoder, createHashedContentEncoder, type ContentEncoder, type EncoderWeights, type UserEncoder } from '../models/index.ts';
 import type { LoadedModel } from './types.ts';
 
 /** The weight name of the content map: `(inputDim + 1) × dim`, the last row a bias. */

@@ -1,5 +1,5 @@
 import { badRequest, MeridianError } from '../core/index.ts';
-import { DEFAULT_PARAMS, validateParams, type ModelParams } from '../sequence/index.ts';
+import { DEFAULT_PARAMS, validateParams, type ModelParams } from '../models/index.ts';
 
 /**
  * What a model version tells serving about its ranking, beside the encoders: the sequence model's

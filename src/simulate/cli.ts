@@ -1,5 +1,6 @@
 import { badRequest, createInstrumentation, type Logger } from '../core/index.ts';
-import { openEventBus, type MeridianEvent } from '../ingest/index.ts';
+import { openEventBus } from '../bus/index.ts';
+import { type MeridianEvent } from '../ingest/index.ts';
 import { createCatalog } from './catalog.ts';
 import { MARKETS, marketInfo } from './markets.ts';
 import { createShoppers } from './shoppers.ts';

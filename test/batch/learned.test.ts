@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { augmentItems, augmentView, MASKED, parseAugment } from '../../src/batch/augment.ts';
-import { trainItem2Vec } from '../../src/batch/item2vec.ts';
-import { addLearned, createLearnedScorer, trainLearned } from '../../src/batch/learned.ts';
-import { countTargets, finetuneNextItem } from '../../src/batch/next-item.ts';
-import { leaveOneOut } from '../../src/batch/protocol.ts';
-import { lineSequence, type ShopperSequence } from '../../src/batch/train-data.ts';
+import { augmentItems, augmentView, MASKED, parseAugment } from '../../src/models/encoders/augment.ts';
+import { trainItem2Vec } from '../../src/models/encoders/item2vec.ts';
+import { addLearned, createLearnedScorer, trainLearned } from '../../src/batch/train/learned.ts';
+import { countTargets, finetuneNextItem } from '../../src/models/encoders/next-item.ts';
+import { leaveOneOut } from '../../src/batch/evaluate/protocol.ts';
+import { lineSequence, type ShopperSequence } from '../../src/models/data.ts';
 import { buildModel, cacheComponents, tuneWeights, type EvalCase, type LearnedTop } from '../../src/batch/index.ts';
 import { createRng, dot } from '../../src/core/index.ts';
 import { chainSequences } from './fixtures.ts';

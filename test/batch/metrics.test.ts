@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/index.ts';
-import { createMetricAccumulator, createSparseScores, rankBlended, rankOf, tiedRank } from '../../src/batch/index.ts';
+import { createMetricAccumulator, rankBlended, rankOf, tiedRank } from '../../src/batch/index.ts';
+import { createSparseScores } from '../../src/models/index.ts';
 
 describe('tied ranks', () => {
   it('gives a tied target the middle of the ranks it could take', () => {

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createSequenceModel,
-  createSequenceStats,
-  DEFAULT_PARAMS,
-  evaluateData,
-  evaluateModel,
-  leaveOneOut,
-  buildModel,
-  type ModelParams,
-} from '../../src/batch/index.ts';
+import { createSequenceModel, createSequenceStats, DEFAULT_PARAMS, type ModelParams } from '../../src/models/index.ts';
+import { evaluateData, evaluateModel, leaveOneOut, buildModel } from '../../src/batch/index.ts';
 import { chainSequences } from './fixtures.ts';
 
 const only = (w: Partial<ModelParams['weights']>, p: ModelParams = DEFAULT_PARAMS): ModelParams => ({

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BusRecord, EventBus, MeridianEvent } from '../../src/ingest/index.ts';
+import type { BusRecord, EventBus } from '../../src/bus/index.ts';
+import type { MeridianEvent } from '../../src/ingest/index.ts';
 import { uniquePrefix, waitFor } from '../helpers.ts';
 import { view } from '../ingest/samples.ts';
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventStore, MeridianEvent } from '../../src/ingest/index.ts';
+import type { EventStore } from '../../src/event-store/index.ts';
+import type { MeridianEvent } from '../../src/ingest/index.ts';
 import { createRng } from '../../src/core/index.ts';
 import { uniquePrefix } from '../helpers.ts';
 import { everyType, view } from '../ingest/samples.ts';

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CatalogItem, FeatureStore, Update } from '../../src/features/index.ts';
+import type { CatalogItem, Update } from '../../src/features/index.ts';
+import type { FeatureStore } from '../../src/feature-store/index.ts';
 
 /** A catalog item with sensible defaults. */
 export function catalogItem(id: string, over: Partial<CatalogItem> = {}): CatalogItem {

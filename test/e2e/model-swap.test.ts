@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectTrainingData } from '../../src/batch/train-data.ts';
-import { trainModel } from '../../src/batch/train.ts';
+import { collectTrainingData } from '../../src/models/data.ts';
+import { trainModel } from '../../src/batch/train/train.ts';
 import { dot, norm, silentLogger } from '../../src/core/index.ts';
 import { createModelRegistry, type ModelArtifact, type ModelRegistry } from '../../src/registry/index.ts';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';

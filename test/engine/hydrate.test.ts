@@ -3,7 +3,8 @@ import { createRng, type Rng } from '../../src/core/index.ts';
 import type { ListQuery, ItemView } from '../../src/engine/index.ts';
 import { pickTitle } from '../../src/engine/index.ts';
 import { Candidates, hydrate, toView, type RankedCandidate } from '../../src/engine/hydrate.ts';
-import type { CatalogItem, FeatureStore } from '../../src/features/index.ts';
+import type { CatalogItem } from '../../src/features/index.ts';
+import type { FeatureStore } from '../../src/feature-store/index.ts';
 
 describe('pickTitle', () => {
   const titles = { en: 'Running shoes', de: 'Laufschuhe', 'ja-JP': 'ランニングシューズ', 'pt-BR': 'Tênis de corrida' };

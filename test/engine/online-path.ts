@@ -1,9 +1,10 @@
 import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
 import { createRecommender } from '../../src/engine/recommend.ts';
-import { createMemoryFeatureStore } from '../../src/features/index.ts';
+import { createMemoryFeatureStore } from '../../src/feature-store/index.ts';
 import { createBm25Index, createExactVectorIndex, type VectorIndex } from '../../src/index/index.ts';
-import { createMemoryEventStore } from '../../src/ingest/index.ts';
-import { createDecayMixEncoder, createHashedContentEncoder, createOnlineSequence, createOnlineUpdater, createTenants, inlineSequence } from '../../src/online/index.ts';
+import { createMemoryEventStore } from '../../src/event-store/index.ts';
+import { createDecayMixEncoder, createHashedContentEncoder, createOnlineSequence, inlineSequence } from '../../src/models/index.ts';
+import { createOnlineUpdater, createTenants } from '../../src/online/index.ts';
 import type { LearnedBlend } from '../../src/registry/index.ts';
 
 export const T0 = Date.UTC(2026, 4, 1);

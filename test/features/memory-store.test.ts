@@ -2,13 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, createRng, silentLogger } from '../../src/core/index.ts';
-import {
-  createMemoryFeatureStore,
-  openMemoryFeatureStore,
-  type FeatureStore,
-  type Update,
-} from '../../src/features/index.ts';
-import { createAppliedIds } from '../../src/features/memory-state.ts';
+import { createMemoryFeatureStore, openMemoryFeatureStore, type FeatureStore } from '../../src/feature-store/index.ts';
+import { type Update } from '../../src/features/index.ts';
+import { createAppliedIds } from '../../src/feature-store/memory/state.ts';
 import { catalogItem, featureStoreContract } from '../contracts/feature-store.contract.ts';
 import { tempDir } from '../helpers.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/index.ts';
-import { createVectorArena } from '../../src/features/index.ts';
+import { createVectorArena } from '../../src/core/index.ts';
 import { BoundedCounts } from '../../src/features/neighbours.ts';
 
 /** The rule spelled out on a plain array: add, then drop the earliest-inserted lowest while over max. */

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
-import { openRedisFeatureStore, type EventUpdates, type FeatureStore, type Update } from '../../src/features/index.ts';
-import { openFeatureStore } from '../../src/main/adapters.ts';
+import { openRedisFeatureStore, type FeatureStore } from '../../src/feature-store/index.ts';
+import { type EventUpdates, type Update } from '../../src/features/index.ts';
+import { openFeatureStore } from '../../src/feature-store/open.ts';
 // The cluster encoding and the script, to apply one slot group of an event on its own.
-import { encodeClusterEvent, groupMarker, keySlot, parseClusterUrl } from '../../src/features/redis-cluster.ts';
-import { newScriptCall, redisKeys } from '../../src/features/redis-encode.ts';
-import { APPLY_SCRIPT } from '../../src/features/redis-scripts.ts';
+import { encodeClusterEvent, groupMarker, keySlot, parseClusterUrl } from '../../src/feature-store/redis/cluster.ts';
+import { newScriptCall, redisKeys } from '../../src/feature-store/redis/encode.ts';
+import { APPLY_SCRIPT } from '../../src/feature-store/redis/scripts.ts';
 import { catalogItem, featureStoreContract } from '../contracts/feature-store.contract.ts';
 import { freePort } from '../e2e/private-services.ts';
 import { tempDir, uniquePrefix, waitFor } from '../helpers.ts';

@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInstrumentation, MeridianError, silentLogger, type InstrumentationEvents } from '../../src/core/index.ts';
-import { openRedisFeatureStore, type EventUpdates, type FeatureStore } from '../../src/features/index.ts';
+import { openRedisFeatureStore, type FeatureStore } from '../../src/feature-store/index.ts';
+import { type EventUpdates } from '../../src/features/index.ts';
 import { tempDir, uniquePrefix, waitFor } from '../helpers.ts';
 
 /*

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInstrumentation, silentLogger, type InstrumentationEvents } from '../../src/core/index.ts';
-import { createChdbEventStore, openEventStore, type EventStore, type MeridianEvent } from '../../src/ingest/index.ts';
+import { createChdbEventStore, openEventStore, type EventStore } from '../../src/event-store/index.ts';
+import { type MeridianEvent } from '../../src/ingest/index.ts';
 import { eventStoreContract } from '../contracts/event-store.contract.ts';
 import { tempDir, uniquePrefix, waitFor } from '../helpers.ts';
-import { eventRow } from '../../src/ingest/clickhouse-sql.ts';
+import { eventRow } from '../../src/event-store/sql.ts';
 import { view } from './samples.ts';
 
 // chDB allows one data directory per process: every store in this file opens the same one.

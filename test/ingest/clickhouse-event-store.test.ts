@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createInstrumentation, silentLogger, type InstrumentationEvents } from '../../src/core/index.ts';
-import { clickHouseUrlOptions, createClickHouseEventStore, openEventStore, type ClickHouseEventStoreOptions, type EventStore } from '../../src/ingest/index.ts';
+import { clickHouseUrlOptions, createClickHouseEventStore, openEventStore, type ClickHouseEventStoreOptions, type EventStore } from '../../src/event-store/index.ts';
 import { eventStoreContract } from '../contracts/event-store.contract.ts';
 import { uniquePrefix, waitFor } from '../helpers.ts';
 import { view } from './samples.ts';

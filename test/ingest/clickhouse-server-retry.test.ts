@@ -2,8 +2,8 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createInstrumentation, silentLogger, type InstrumentationEvents } from '../../src/core/index.ts';
-import { createClickHouseEventStore, type EventStore } from '../../src/ingest/index.ts';
-import { exceptionCode, isRetriableFailure } from '../../src/ingest/clickhouse-server-transport.ts';
+import { createClickHouseEventStore, type EventStore } from '../../src/event-store/index.ts';
+import { exceptionCode, isRetriableFailure } from '../../src/event-store/clickhouse/transport.ts';
 import { uniquePrefix } from '../helpers.ts';
 import { view } from './samples.ts';
 

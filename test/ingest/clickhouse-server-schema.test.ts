@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from 'chdb';
 import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
-import { createClickHouseEventStore, type EventStore, type MeridianEvent } from '../../src/ingest/index.ts';
-import { openClickHouseEventStore } from '../../src/ingest/clickhouse-event-store.ts';
-import { EVENTS_MIGRATIONS, MAX_DAY_TS, createEventsTableSql, detectServer, type Migration } from '../../src/ingest/clickhouse-server-schema.ts';
-import type { ClickHouseTransport } from '../../src/ingest/clickhouse-server-transport.ts';
+import { createClickHouseEventStore, type EventStore } from '../../src/event-store/index.ts';
+import { type MeridianEvent } from '../../src/ingest/index.ts';
+import { openClickHouseEventStore } from '../../src/event-store/clickhouse/store.ts';
+import { EVENTS_MIGRATIONS, MAX_DAY_TS, createEventsTableSql, detectServer, type Migration } from '../../src/event-store/clickhouse/schema.ts';
+import type { ClickHouseTransport } from '../../src/event-store/clickhouse/transport.ts';
 import { eventStoreContract } from '../contracts/event-store.contract.ts';
 import { tempDir, uniquePrefix } from '../helpers.ts';
 import { view } from './samples.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eventRow, rangeConditions, sqlInt, sqlString } from '../../src/ingest/clickhouse-sql.ts';
-import { dayWindows } from '../../src/ingest/clickhouse-scan.ts';
+import { eventRow, rangeConditions, sqlInt, sqlString } from '../../src/event-store/sql.ts';
+import { dayWindows } from '../../src/event-store/scan.ts';
 import { VALID } from './samples.ts';
 import type { MeridianEvent } from '../../src/ingest/index.ts';
 

@@ -2,13 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createInstrumentation } from '../../src/core/index.ts';
-import {
-  DEAD_LETTER_RAW_BYTES,
-  createFileDeadLetterSink,
-  createMemoryDeadLetterSink,
-  openDeadLetterSink,
-  type DeadLetter,
-} from '../../src/ingest/index.ts';
+import { DEAD_LETTER_RAW_BYTES, createFileDeadLetterSink, createMemoryDeadLetterSink, openDeadLetterSink, type DeadLetter } from '../../src/dead-letters/index.ts';
 import { tempDir } from '../helpers.ts';
 
 const letter = (i: number, raw = `{"id":"e${i}"}`): DeadLetter => ({

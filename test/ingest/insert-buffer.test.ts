@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createInstrumentation, silentLogger, type InstrumentationEvents } from '../../src/core/index.ts';
 import type { MeridianEvent } from '../../src/ingest/index.ts';
-import { createInsertBuffer } from '../../src/ingest/insert-buffer.ts';
+import { createInsertBuffer } from '../../src/event-store/insert-buffer.ts';
 import { waitFor } from '../helpers.ts';
 import { view } from './samples.ts';
 

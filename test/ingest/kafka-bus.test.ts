@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MeridianError, createInstrumentation } from '../../src/core/index.ts';
-import { type BusRecord, type MeridianEvent } from '../../src/ingest/index.ts';
+import { type BusRecord } from '../../src/bus/index.ts';
+import { type MeridianEvent } from '../../src/ingest/index.ts';
 import { eventBusContract } from '../contracts/event-bus.contract.ts';
 import { uniquePrefix, waitFor } from '../helpers.ts';
 import { kafkaFixture } from './kafka-harness.ts';

@@ -1,7 +1,8 @@
 import { Registry, type Gauge } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
-import { createKafkaDeadLetterSink, deadLetterHeaders, messageKey, type BusRecord } from '../../src/ingest/index.ts';
+import { createKafkaDeadLetterSink } from '../../src/dead-letters/index.ts';
+import { deadLetterHeaders, messageKey, type BusRecord } from '../../src/bus/index.ts';
 import { createMetrics } from '../../src/serve/index.ts';
 import { uniquePrefix, waitFor } from '../helpers.ts';
 import { kafkaFixture } from './kafka-harness.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { messageKey, parseKafkaUrl, type MeridianEvent } from '../../src/ingest/index.ts';
+import { messageKey, parseKafkaUrl } from '../../src/bus/index.ts';
+import { type MeridianEvent } from '../../src/ingest/index.ts';
 import { VALID } from './samples.ts';
 
 describe('parseKafkaUrl', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger, type MeridianError } from '../../src/core/index.ts';
-import { createMemoryBus, type BusRecord } from '../../src/ingest/index.ts';
+import { createMemoryBus, type BusRecord } from '../../src/bus/index.ts';
 import { eventBusContract } from '../contracts/event-bus.contract.ts';
 import { view } from './samples.ts';
 

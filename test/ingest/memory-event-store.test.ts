@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryEventStore, createMemoryEventTable } from '../../src/ingest/index.ts';
+import { createMemoryEventStore, createMemoryEventTable } from '../../src/event-store/index.ts';
 import { eventStoreContract } from '../contracts/event-store.contract.ts';
 import { view } from './samples.ts';
 

@@ -1,17 +1,11 @@
 import { join } from 'node:path';
 import { createInstrumentation, silentLogger, type InstrumentationEvents } from '../../src/core/index.ts';
-import { createMemoryFeatureStore, openMemoryFeatureStore, type FeatureStore } from '../../src/features/index.ts';
+import { createMemoryFeatureStore, openMemoryFeatureStore, type FeatureStore } from '../../src/feature-store/index.ts';
 import { createBm25Index, createExactVectorIndex } from '../../src/index/index.ts';
-import { createMemoryEventStore, type EventStore, type MeridianEvent } from '../../src/ingest/index.ts';
-import {
-  createDecayMixEncoder,
-  createHashedContentEncoder,
-  createOnlineUpdater,
-  createTenants,
-  type OnlineUpdater,
-  type OnlineUpdaterOptions,
-  type Tenants,
-} from '../../src/online/index.ts';
+import { createMemoryEventStore, type EventStore } from '../../src/event-store/index.ts';
+import { type MeridianEvent } from '../../src/ingest/index.ts';
+import { createDecayMixEncoder, createHashedContentEncoder } from '../../src/models/index.ts';
+import { createOnlineUpdater, createTenants, type OnlineUpdater, type OnlineUpdaterOptions, type Tenants } from '../../src/online/index.ts';
 
 export const DIM = 32;
 export const T0 = 1_750_000_000_000;

@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
-import { createMemoryFeatureStore } from '../../src/features/index.ts';
+import { createMemoryFeatureStore } from '../../src/feature-store/index.ts';
 import { createBm25Index, createExactVectorIndex } from '../../src/index/index.ts';
-import { createMemoryEventStore, type BusRecord, type MeridianEvent } from '../../src/ingest/index.ts';
+import { createMemoryEventStore } from '../../src/event-store/index.ts';
+import { type BusRecord } from '../../src/bus/index.ts';
+import { type MeridianEvent } from '../../src/ingest/index.ts';
 import { catalogFollower } from '../../src/main/runtime.ts';
-import {
-  createHashedContentEncoder,
-  createOnlineSequence,
-  createTenants,
-  createThreadedSequence,
-  inlineSequence,
-  restoreInto,
-  type SequenceService,
-} from '../../src/online/index.ts';
+import { createHashedContentEncoder, createOnlineSequence, createThreadedSequence, inlineSequence, restoreInto, type SequenceService } from '../../src/models/index.ts';
+import { createTenants } from '../../src/online/index.ts';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';
 
 const T0 = Date.UTC(2026, 6, 1);

@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRng, silentLogger } from '../../src/core/index.ts';
 import { shopperKey, type MeridianEvent } from '../../src/ingest/index.ts';
-import { createOnlineSequence, createThreadedSequence, type SequenceService } from '../../src/online/index.ts';
-import { DEFAULT_PARAMS, type ModelParams } from '../../src/sequence/index.ts';
+import { createOnlineSequence, createThreadedSequence, type SequenceService } from '../../src/models/index.ts';
+import { DEFAULT_PARAMS, type ModelParams } from '../../src/models/sequence/index.ts';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -117,7 +117,7 @@ describe('a process waiting on the sequence model thread', () => {
     const tmp = await tempDir('meridian-sequence-exit-');
     try {
       const script = join(tmp.dir, 'wait.mts');
-      const online = pathToFileURL(resolve('src/online/index.ts')).href;
+      const online = pathToFileURL(resolve('src/models/index.ts')).href;
       const core = pathToFileURL(resolve('src/core/index.ts')).href;
       await writeFile(
         script,

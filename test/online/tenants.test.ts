@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
-import { createMemoryFeatureStore, type FeatureStore } from '../../src/features/index.ts';
+import { createMemoryFeatureStore, type FeatureStore } from '../../src/feature-store/index.ts';
 import { createBm25Index, createExactVectorIndex } from '../../src/index/index.ts';
-import { createHashedContentEncoder, createTenants, lexicalDoc } from '../../src/online/index.ts';
+import { createHashedContentEncoder } from '../../src/models/index.ts';
+import { createTenants, lexicalDoc } from '../../src/online/index.ts';
 import { catalogItem } from '../contracts/feature-store.contract.ts';
 
 const DIM = 16;

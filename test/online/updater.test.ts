@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { dot } from '../../src/core/index.ts';
-import type { FeatureStore } from '../../src/features/index.ts';
+import type { FeatureStore } from '../../src/feature-store/index.ts';
 import type { MeridianEvent } from '../../src/ingest/index.ts';
 import { tempDir } from '../helpers.ts';
 import { harness, MIN, search, shopper, T0, upsert, type Harness } from './harness.ts';
@@ -80,7 +80,7 @@ describe('online updater', () => {
     // (same feature store, an event store without those events) gets the batch again, and more.
     const { createOnlineUpdater } = await import('../../src/online/index.ts');
     const { createInstrumentation, silentLogger } = await import('../../src/core/index.ts');
-    const { createMemoryEventStore } = await import('../../src/ingest/index.ts');
+    const { createMemoryEventStore } = await import('../../src/event-store/index.ts');
     const eventStore = createMemoryEventStore();
     const next = createOnlineUpdater({ tenants: h.tenants, encoder: h.encoder, content: h.content, eventStore, instrumentation: createInstrumentation(), logger: silentLogger });
     const redelivered = [...first, shopper('view', 'c', T0 + 2 * MIN)];
@@ -208,7 +208,8 @@ describe('online updater', () => {
   });
 
   it('rejects an encoder pair of different sizes', async () => {
-    const { createOnlineUpdater, createDecayMixEncoder, createHashedContentEncoder } = await import('../../src/online/index.ts');
+    const { createOnlineUpdater } = await import('../../src/online/index.ts');
+    const { createDecayMixEncoder, createHashedContentEncoder } = await import('../../src/models/index.ts');
     const { createInstrumentation, silentLogger } = await import('../../src/core/index.ts');
     h = harness();
     expect(() =>

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
 import { createModelRegistry, type ModelArtifact, type ModelRegistry } from '../../src/registry/index.ts';
-import { DEFAULT_PARAMS, type ModelParams } from '../../src/sequence/index.ts';
+import { DEFAULT_PARAMS, type ModelParams } from '../../src/models/sequence/index.ts';
 import { tempDir } from '../helpers.ts';
 
 const DIM = 4;

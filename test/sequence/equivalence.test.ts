@@ -18,8 +18,8 @@ import {
   type SequenceStats,
   type SparseScores,
   type TransitionParams,
-} from '../../src/sequence/index.ts';
-import { createCountTable } from '../../src/sequence/rows.ts';
+} from '../../src/models/sequence/index.ts';
+import { createCountTable } from '../../src/models/sequence/rows.ts';
 
 /**
  * The sequence statistics and scoring components against a straightforward reference (Map rows,

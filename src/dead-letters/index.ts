@@ -1,0 +1,4 @@
+export * from './port.ts';
+export * from './open.ts';
+export * from './sinks.ts';
+export { createKafkaDeadLetterSink, type KafkaDeadLetterSinkOptions } from './kafka.ts';

@@ -1,0 +1,126 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { MeridianError, type Instrumentation } from '../core/index.ts';
+import type { DeadLetter, DeadLetterSink } from './port.ts';
+
+/** Longest `raw` kept in a dead letter, in bytes of UTF-8. */
+export const DEAD_LETTER_RAW_BYTES = 4096;
+
+/** Cuts `raw` to at most DEAD_LETTER_RAW_BYTES of UTF-8, never splitting a character. */
+export function truncateRaw(raw: string): string {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short strings need no measuring.
+  if (raw.length * 3 <= DEAD_LETTER_RAW_BYTES) return raw;
+  const buf = Buffer.from(raw, 'utf8');
+  if (buf.length <= DEAD_LETTER_RAW_BYTES) return raw;
+  let end = DEAD_LETTER_RAW_BYTES;
+  while (end > 0 && ((buf[end] as number) & 0xc0) === 0x80) end--; // back to a character start
+  return buf.subarray(0, end).toString('utf8');
+}
+
+function bounded(letter: DeadLetter): DeadLetter {
+  const raw = truncateRaw(letter.raw);
+  return raw === letter.raw ? letter : { ...letter, raw };
+}
+
+/** A fixed-size ring of the newest letters. */
+function createRing(capacity: number): { push(l: DeadLetter): void; recent(n: number): DeadLetter[] } {
+  const slots: (DeadLetter | undefined)[] = new Array<DeadLetter | undefined>(capacity);
+  let written = 0;
+  return {
+    push(l) {
+      slots[written % capacity] = l;
+      written++;
+    },
+    recent(n) {
+      const k = Math.max(0, Math.min(Math.floor(n), capacity, written));
+      const out: DeadLetter[] = [];
+      for (let i = written - k; i < written; i++) out.push(slots[i % capacity] as DeadLetter);
+      return out;
+    },
+  };
+}
+
+function checkCapacity(capacity: number): void {
+  if (!Number.isSafeInteger(capacity) || capacity < 1) {
+    throw new MeridianError('config_invalid', `dead-letter sink: capacity must be a positive integer, got ${capacity}`);
+  }
+}
+
+/** Dead letters in memory: the newest `capacity` are kept; `count` is every letter ever written. */
+export function createMemoryDeadLetterSink({
+  capacity = 10_000,
+  instrumentation,
+}: { capacity?: number; instrumentation?: Instrumentation } = {}): DeadLetterSink {
+  checkCapacity(capacity);
+  const ring = createRing(capacity);
+  let total = 0;
+  return {
+    write(letters) {
+      for (const l of letters) {
+        ring.push(bounded(l));
+        instrumentation?.emit('deadletter.written', { source: l.source, reason: l.reason });
+      }
+      total += letters.length;
+      return Promise.resolve();
+    },
+    recent: (n) => ring.recent(n),
+    count: () => total,
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * Dead letters appended to an NDJSON file (one letter a line), plus a small ring of the newest
+ * for `recent`. Writes are serialized, so lines never interleave; `count` is letters written by
+ * this sink (the file may hold earlier ones).
+ */
+export function createFileDeadLetterSink({
+  path,
+  capacity = 1_000,
+  instrumentation,
+}: { path: string; capacity?: number; instrumentation?: Instrumentation }): DeadLetterSink {
+  if (path === '') throw new MeridianError('config_invalid', 'file dead-letter sink: path must not be empty');
+  checkCapacity(capacity);
+  const ring = createRing(capacity);
+  let total = 0;
+  let chain: Promise<void> = Promise.resolve();
+  let dirMade = false;
+  let closed = false;
+  const append = async (text: string): Promise<void> => {
+    if (!dirMade) await mkdir(dirname(path), { recursive: true });
+    dirMade = true;
+    await appendFile(path, text, 'utf8');
+  };
+  return {
+    write(letters) {
+      if (closed) return Promise.reject(new MeridianError('deadletters_closed', 'the dead-letter sink is closed'));
+      if (letters.length === 0) return Promise.resolve();
+      const bounds = letters.map(bounded);
+      const text = bounds.map((l) => JSON.stringify(l)).join('\n') + '\n';
+      const next = chain.then(() => append(text));
+      chain = next.catch(() => undefined);
+      return next.then(
+        () => {
+          for (const l of bounds) {
+            ring.push(l);
+            instrumentation?.emit('deadletter.written', { source: l.source, reason: l.reason });
+          }
+          total += bounds.length;
+        },
+        (e: unknown) => {
+          throw new MeridianError('deadletters_write_failed', `cannot append dead letters to ${path}: ${(e as Error).message}`, {
+            statusCode: 503,
+            retriable: true,
+            cause: e,
+          });
+        },
+      );
+    },
+    recent: (n) => ring.recent(n),
+    count: () => total,
+    async close() {
+      closed = true;
+      await chain;
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { clickHouseUrlOptions, createClickHouseEventStore, type ClickHouseEventStoreOptions, type ClickHouseStoreOptions } from './store.ts';

@@ -1,0 +1,157 @@
+import { existsSync } from 'node:fs';
+import { badRequest, createVectorArena, MeridianError, type Logger } from '../../core/index.ts';
+import { applyUpdates, createMemoryState, type MemoryState } from './state.ts';
+import { readSnapshot, writeSnapshot } from './snapshot.ts';
+import type { FeatureStore } from '../port.ts';
+import { cloneUserState, topOf, validateBatch, type UserState } from '../../features/index.ts';
+
+export interface MemoryFeatureStoreOptions {
+  /** Where `flush()` writes the whole state; without it, the state lives only in this process. */
+  snapshotPath?: string | undefined;
+  logger: Logger;
+  /** Event ids remembered for idempotency (oldest forgotten first). */
+  appliedIdsLimit?: number;
+  /** Trending items kept sorted per market; longer reads sort all scores. */
+  trendingTopK?: number;
+}
+
+function checkOptions(o: MemoryFeatureStoreOptions): Required<Omit<MemoryFeatureStoreOptions, 'snapshotPath'>> {
+  const appliedIdsLimit = o.appliedIdsLimit ?? 2_000_000;
+  const trendingTopK = o.trendingTopK ?? 2_000;
+  if (!Number.isInteger(appliedIdsLimit) || appliedIdsLimit < 1) {
+    throw badRequest('invalid_option', `appliedIdsLimit must be an integer >= 1, got ${appliedIdsLimit}`, 'appliedIdsLimit');
+  }
+  if (!Number.isInteger(trendingTopK) || trendingTopK < 1) {
+    throw badRequest('invalid_option', `trendingTopK must be an integer >= 1, got ${trendingTopK}`, 'trendingTopK');
+  }
+  if (o.snapshotPath === '') throw badRequest('invalid_option', 'snapshotPath must not be empty', 'snapshotPath');
+  return { logger: o.logger, appliedIdsLimit, trendingTopK };
+}
+
+const closedError = (): MeridianError =>
+  new MeridianError('feature_store_closed', 'the feature store is closed', { statusCode: 503 });
+
+function build(s: MemoryState, snapshotPath: string | undefined, logger: Logger): FeatureStore {
+  let closed = false;
+  let flushing: Promise<void> = Promise.resolve();
+  // Copies handed to readers are short-lived: an arena makes them cheap.
+  const readVectors = createVectorArena();
+  logger.warn('in-memory feature store: not for production (state is lost on exit unless flushed to a snapshot)', {
+    snapshotPath: snapshotPath ?? null,
+  });
+
+  return {
+    kind: 'memory',
+    async apply(batch) {
+      if (closed) throw closedError();
+      const invalid = validateBatch(batch);
+      if (invalid !== undefined) throw invalid;
+      const out = new Array<boolean>(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const entry = batch[i] as (typeof batch)[number];
+        // Validated above and applied synchronously (nothing left to fail), so an event's updates
+        // land together or not at all: marking it first spares a second lookup.
+        const fresh = s.applied.add(entry.eventId);
+        if (fresh) applyUpdates(s, entry.updates);
+        out[i] = fresh;
+      }
+      return out;
+    },
+    async hasApplied(eventId) {
+      return s.applied.has(eventId);
+    },
+    async hasAppliedEach(eventIds) {
+      return eventIds.map((id) => s.applied.has(id));
+    },
+    async getUser(user) {
+      const u = s.users.get(user);
+      return u === undefined ? undefined : cloneUserState(u, readVectors.copy);
+    },
+    async getUsers(users) {
+      const out = new Array<UserState | undefined>(users.length);
+      for (let i = 0; i < users.length; i++) {
+        const u = s.users.get(users[i] as string);
+        out[i] = u === undefined ? undefined : cloneUserState(u, readVectors.copy);
+      }
+      return out;
+    },
+    async getItem(id) {
+      return s.items.get(id);
+    },
+    async getItems(ids) {
+      return ids.map((id) => s.items.get(id));
+    },
+    async *allItems() {
+      // A copy of the list, so items written while a reader iterates do not disturb it.
+      yield* Array.from(s.items.values());
+    },
+    async itemCount() {
+      return s.items.size;
+    },
+    async getItemStats(id) {
+      const st = s.stats.get(id);
+      return st === undefined ? undefined : { ...st };
+    },
+    async topTrending(market, n) {
+      return s.trending.get(market)?.top(n) ?? [];
+    },
+    async topCooc(rel, item, n) {
+      return topOf(s.cooc[rel].get(item), n);
+    },
+    async topQueryClicks(token, n) {
+      return topOf(s.queryClicks.get(token), n);
+    },
+    async ping() {
+      return !closed;
+    },
+    async flush() {
+      if (closed) throw closedError();
+      if (snapshotPath === undefined) return;
+      const path = snapshotPath;
+      // One write at a time; each writes the state as of its own start.
+      const next = flushing.then(async () => {
+        const t0 = performance.now();
+        const { bytes } = await writeSnapshot(path, s);
+        logger.debug('feature store snapshot written', { path, bytes, ms: Math.round(performance.now() - t0) });
+      });
+      flushing = next.catch(() => undefined);
+      return next;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await flushing;
+    },
+  };
+}
+
+/**
+ * The embedded feature store of one tenant, empty. Refuses to start over an existing snapshot
+ * (a flush would overwrite it): use `openMemoryFeatureStore` to restore one.
+ */
+export function createMemoryFeatureStore(opts: MemoryFeatureStoreOptions): FeatureStore {
+  const o = checkOptions(opts);
+  if (opts.snapshotPath !== undefined && existsSync(opts.snapshotPath)) {
+    throw new MeridianError(
+      'feature_store_snapshot_exists',
+      `snapshot ${opts.snapshotPath} exists; open it with openMemoryFeatureStore to restore it`,
+    );
+  }
+  return build(createMemoryState(o.appliedIdsLimit, o.trendingTopK), opts.snapshotPath, o.logger);
+}
+
+/** The embedded feature store of one tenant, restored from `snapshotPath` when that file exists. */
+export async function openMemoryFeatureStore(opts: MemoryFeatureStoreOptions): Promise<FeatureStore> {
+  const o = checkOptions(opts);
+  const s = createMemoryState(o.appliedIdsLimit, o.trendingTopK);
+  if (opts.snapshotPath !== undefined && existsSync(opts.snapshotPath)) {
+    const t0 = performance.now();
+    const { records } = await readSnapshot(opts.snapshotPath, s);
+    o.logger.info('feature store snapshot restored', {
+      path: opts.snapshotPath,
+      records,
+      ms: Math.round(performance.now() - t0),
+    });
+  }
+  return build(s, opts.snapshotPath, o.logger);
+}

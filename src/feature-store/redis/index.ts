@@ -1,0 +1,1 @@
+export { openRedisFeatureStore, type RedisFeatureStoreOptions } from './store.ts';
