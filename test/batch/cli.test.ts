@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
 import { datasetName, runEvaluate, type MultiSeedReport } from '../../src/batch/index.ts';
-import { tempDir } from '../helpers.ts';
+import { tempDir } from '../support/helpers.ts';
 import { chainSequences, writeLinesFile, writeSessionsDir } from './fixtures.ts';
 
 let dir: string;

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadLines, loadSessions, readLineSequences, readSessions, readSessionTests } from '../../src/batch/index.ts';
-import { tempDir } from '../helpers.ts';
+import { tempDir } from '../support/helpers.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;

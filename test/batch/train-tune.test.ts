@@ -16,7 +16,7 @@ import { parseTrainFlags, runTrain } from '../../src/main/index.ts';
 import { createModelRegistry } from '../../src/registry/index.ts';
 import { DEFAULT_PARAMS } from '../../src/models/sequence/index.ts';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';
-import { tempDir } from '../helpers.ts';
+import { tempDir } from '../support/helpers.ts';
 
 const T0 = Date.UTC(2026, 5, 1);
 

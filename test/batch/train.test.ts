@@ -13,7 +13,7 @@ import { parseTrainFlags, runTrain, trainOptions } from '../../src/main/index.ts
 import { createHashedContentEncoder } from '../../src/models/index.ts';
 import { applyContentMap, createModelRegistry } from '../../src/registry/index.ts';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';
-import { tempDir, waitFor } from '../helpers.ts';
+import { tempDir, waitFor } from '../support/helpers.ts';
 
 /** Two tastes: shoppers browse within one group of ten items. */
 function clustered(seed: number, shoppers = 200, length = 8): Int32Array[] {

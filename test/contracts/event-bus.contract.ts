@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BusRecord, EventBus } from '../../src/bus/index.ts';
 import type { MeridianEvent } from '../../src/ingest/index.ts';
-import { uniquePrefix, waitFor } from '../helpers.ts';
-import { view } from '../ingest/samples.ts';
+import { uniquePrefix, waitFor } from '../support/helpers.ts';
+import { view } from '../support/samples.ts';
 
 /** What a handler saw of one tenant's events: ids in handling order, and every (partition, offset). */
 interface Seen {

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EventStore } from '../../src/event-store/index.ts';
 import type { MeridianEvent } from '../../src/ingest/index.ts';
 import { createRng } from '../../src/core/index.ts';
-import { uniquePrefix } from '../helpers.ts';
-import { everyType, view } from '../ingest/samples.ts';
+import { uniquePrefix } from '../support/helpers.ts';
+import { everyType, view } from '../support/samples.ts';
 
 const DAY = 86_400_000;
 

@@ -6,9 +6,9 @@ import { shopperKey, type MeridianEvent } from '../../src/ingest/index.ts';
 import { createRuntime, runWorker, type Runtime, type Worker } from '../../src/main/index.ts';
 import { buildServer } from '../../src/serve/index.ts';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';
-import { tempDir, uniquePrefix, waitFor } from '../helpers.ts';
-import { post } from './harness.ts';
-import { startPrivateKafka, startPrivateRedis, type PrivateServer } from './private-services.ts';
+import { tempDir, uniquePrefix, waitFor } from '../support/helpers.ts';
+import { post } from '../support/engine-harness.ts';
+import { startPrivateKafka, startPrivateRedis, type PrivateServer } from '../support/private-services.ts';
 
 /*
  * Outages under load, on a private redis-server and a private Kafka broker (the shared servers are

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, replayLog, startEngine } from './harness.ts';
+import { getJson, replayLog, startEngine } from '../support/engine-harness.ts';
 
 /**
  * Golden replay: a small recorded storefront log goes in through the API, and the recommendations

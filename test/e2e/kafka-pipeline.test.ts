@@ -7,8 +7,8 @@ import { shopperKey, type MeridianEvent } from '../../src/ingest/index.ts';
 import { createRuntime, runWorker, workerPortFromEnv, type Runtime, type Worker } from '../../src/main/index.ts';
 import { buildServer } from '../../src/serve/index.ts';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';
-import { uniquePrefix, waitFor } from '../helpers.ts';
-import { post } from './harness.ts';
+import { uniquePrefix, waitFor } from '../support/helpers.ts';
+import { post } from '../support/engine-harness.ts';
 
 const brokers = process.env.MERIDIAN_TEST_KAFKA_BROKERS ?? '';
 const redisUrl = process.env.MERIDIAN_TEST_REDIS_URL ?? '';

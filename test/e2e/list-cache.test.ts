@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';
-import { getJson, post, startEngine, type ListBody } from './harness.ts';
+import { getJson, post, startEngine, type ListBody } from '../support/engine-harness.ts';
 
 const T0 = Date.UTC(2026, 5, 1);
 

@@ -4,8 +4,8 @@ import { trainModel } from '../../src/batch/train/train.ts';
 import { dot, norm, silentLogger } from '../../src/core/index.ts';
 import { createModelRegistry, type ModelArtifact, type ModelRegistry } from '../../src/registry/index.ts';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';
-import { tempDir, waitFor } from '../helpers.ts';
-import { post, startEngine, type ListBody } from './harness.ts';
+import { tempDir, waitFor } from '../support/helpers.ts';
+import { post, startEngine, type ListBody } from '../support/engine-harness.ts';
 
 const T0 = Date.UTC(2026, 5, 1);
 const BUILT_IN = 'hashed-content-64+decay-mix';

@@ -11,7 +11,7 @@ import { openEventStore } from '../../src/event-store/index.ts';
 import { shopperKey, type MeridianEvent } from '../../src/ingest/index.ts';
 import { runWorker, type Worker } from '../../src/main/index.ts';
 import { createCatalog, createShoppers, createTraffic, publishEvents } from '../../src/simulate/index.ts';
-import { uniquePrefix, waitFor } from '../helpers.ts';
+import { uniquePrefix, waitFor } from '../support/helpers.ts';
 
 /*
  * The production configuration end to end: Kafka bus, Redis feature store, ClickHouse event store.

@@ -8,8 +8,8 @@ import { createReplayProgress } from '../../src/main/replay-progress.ts';
 import { parseReplayFlags, replay, runReplay, type ReplayDeps, type ReplaySummary } from '../../src/main/index.ts';
 import { createCatalog, createShoppers, createTraffic, writeNdjson, type PaceClock } from '../../src/simulate/index.ts';
 import { silentLogger } from '../../src/core/index.ts';
-import { tempDir } from '../helpers.ts';
-import { startEngine } from './harness.ts';
+import { tempDir } from '../support/helpers.ts';
+import { startEngine } from '../support/engine-harness.ts';
 
 type Env = Awaited<ReturnType<typeof startEngine>>;
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';
-import { tempDir } from '../helpers.ts';
-import { getJson, post, startEngine, type ListBody } from './harness.ts';
+import { tempDir } from '../support/helpers.ts';
+import { getJson, post, startEngine, type ListBody } from '../support/engine-harness.ts';
 
 const T0 = Date.UTC(2026, 3, 1);
 

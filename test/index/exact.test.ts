@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createExactVectorIndex } from '../../src/index/index.ts';
 import { isMeridianError } from '../../src/core/index.ts';
-import { DIM, vectorIndexContract } from './vector-contract.ts';
+import { DIM, vectorIndexContract } from '../contracts/vector-index.contract.ts';
 
 vectorIndexContract('exact', () => createExactVectorIndex({ dim: DIM }));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger, createRng, isMeridianError } from '../../src/core/index.ts';
 import { createExactVectorIndex, createHnswVectorIndex } from '../../src/index/index.ts';
-import { DIM, randomVector, vectorIndexContract } from './vector-contract.ts';
+import { DIM, randomVector, vectorIndexContract } from '../contracts/vector-index.contract.ts';
 
 vectorIndexContract('hnsw', ({ initialCapacity }) => createHnswVectorIndex({ dim: DIM, initialCapacity }));
 

@@ -4,8 +4,8 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readEventLog, type LogLine } from '../../src/ingest/index.ts';
-import { tempDir } from '../helpers.ts';
-import { VALID } from './samples.ts';
+import { tempDir } from '../support/helpers.ts';
+import { VALID } from '../support/samples.ts';
 
 let dir = '';
 let cleanup: () => Promise<void> = async () => undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, parseEventLine, validateEvent, type EventType, type Validation } from '../../src/ingest/index.ts';
-import { VALID } from './samples.ts';
+import { VALID } from '../support/samples.ts';
 
 function rejection(v: Validation): Extract<Validation, { ok: false }> {
   if (v.ok) throw new Error(`expected a rejection, got ${JSON.stringify(v.event)}`);

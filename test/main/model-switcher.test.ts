@@ -13,7 +13,7 @@ import { createDecayMixEncoder, createHashedContentEncoder } from '../../src/mod
 import { createTenants, type TenantContext } from '../../src/online/index.ts';
 import { createModelRegistry, type ModelArtifact } from '../../src/registry/index.ts';
 import { DEFAULT_PARAMS, type ModelParams } from '../../src/models/sequence/index.ts';
-import { tempDir } from '../helpers.ts';
+import { tempDir } from '../support/helpers.ts';
 
 const DIM = 64;
 const T0 = Date.UTC(2026, 5, 1);

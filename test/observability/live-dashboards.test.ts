@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/core/index.ts';
 import { runServe, runWorker, type Worker } from '../../src/main/index.ts';
-import { tempDir, uniquePrefix, waitFor } from '../helpers.ts';
+import { tempDir, uniquePrefix, waitFor } from '../support/helpers.ts';
 import { startLoad, type Load } from './load.ts';
 import { hasNumber, startPrometheus, type PrivatePrometheus, type QueryResult } from './prometheus.ts';
 import { RULES_FILE, panelQueries, readDashboards, readRules, substituteVariables, withBool, type NamedQuery } from './queries.ts';

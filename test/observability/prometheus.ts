@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { waitFor } from '../helpers.ts';
+import { waitFor } from '../support/helpers.ts';
 
 /** A port nobody listens on right now (the caller binds it soon after). */
 export async function freePort(): Promise<number> {

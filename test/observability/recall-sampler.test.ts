@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createInstrumentation, createRng, type InstrumentationEvents, type Logger } from '../../src/core/index.ts';
 import { createExactVectorIndex, createHnswVectorIndex, type VectorIndex } from '../../src/index/index.ts';
 import { createRecallSampler, type RecallSource } from '../../src/serve/index.ts';
-import { waitFor } from '../helpers.ts';
+import { waitFor } from '../support/helpers.ts';
 
 const DIM = 16;
 

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dot } from '../../src/core/index.ts';
 import type { FeatureStore } from '../../src/feature-store/index.ts';
 import type { MeridianEvent } from '../../src/ingest/index.ts';
-import { tempDir } from '../helpers.ts';
-import { harness, MIN, search, shopper, T0, upsert, type Harness } from './harness.ts';
+import { tempDir } from '../support/helpers.ts';
+import { harness, MIN, search, shopper, T0, upsert, type Harness } from '../support/online-harness.ts';
 
 /** Everything a reader can see of a tenant's store, for before/after comparisons. */
 async function storeView(store: FeatureStore, users: string[], items: string[]): Promise<unknown> {

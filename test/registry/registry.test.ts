@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
 import { createModelRegistry, type ModelArtifact, type ModelRegistry } from '../../src/registry/index.ts';
-import { tempDir, waitFor } from '../helpers.ts';
+import { tempDir, waitFor } from '../support/helpers.ts';
 
 function artifact(seed: number, items = 3, dim = 4): ModelArtifact {
   const itemVectors = new Float32Array(items * dim).map((_, i) => seed + i / 10);

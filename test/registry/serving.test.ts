@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
 import { createModelRegistry, type ModelArtifact, type ModelRegistry } from '../../src/registry/index.ts';
 import { DEFAULT_PARAMS, type ModelParams } from '../../src/models/sequence/index.ts';
-import { tempDir } from '../helpers.ts';
+import { tempDir } from '../support/helpers.ts';
 
 const DIM = 4;
 

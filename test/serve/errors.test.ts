@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MeridianError, notFound, unavailable } from '../../src/core/index.ts';
-import { build } from './build.ts';
+import { build } from '../support/build.ts';
 
 describe('error responses', () => {
   it('an unknown route is 404 not_found', async () => {

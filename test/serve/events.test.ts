@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/ingest/index.ts';
-import { build } from './build.ts';
+import { build } from '../support/build.ts';
 
 const click = (i: number, extra: Record<string, unknown> = {}) => ({
   id: `e-${i}`,

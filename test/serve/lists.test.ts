@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { build, LIST } from './build.ts';
+import { build, LIST } from '../support/build.ts';
 
 const get = async (url: string) => {
   const b = await build();

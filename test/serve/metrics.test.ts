@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { createInstrumentation } from '../../src/core/index.ts';
 import { createMetrics } from '../../src/serve/index.ts';
-import { build } from './build.ts';
+import { build } from '../support/build.ts';
 
 const NAMES = [
   'meridian_http_request_duration_seconds',

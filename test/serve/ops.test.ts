@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import { Registry } from 'prom-client';
 import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
 import { createApp } from '../../src/serve/index.ts';
-import { build, fakeEngine } from './build.ts';
+import { build, fakeEngine } from '../support/build.ts';
 
 describe('health and readiness', () => {
   it('/healthz is 200 ok', async () => {

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
 import { validateEvent } from '../../src/ingest/index.ts';
 import { parseSimulateFlags, runSimulate } from '../../src/simulate/index.ts';
-import { tempDir } from '../helpers.ts';
+import { tempDir } from '../support/helpers.ts';
 
 describe('runSimulate', () => {
   let dir: string;

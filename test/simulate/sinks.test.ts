@@ -16,7 +16,7 @@ import {
   writeNdjson,
   type PaceClock,
 } from '../../src/simulate/index.ts';
-import { tempDir } from '../helpers.ts';
+import { tempDir } from '../support/helpers.ts';
 
 const catalog = createCatalog({ seed: 3, items: 200 });
 const shoppers = createShoppers({ seed: 3, users: 60 });

@@ -1,6 +1,6 @@
 import type { Message, Producer, ProducerRecord } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { createPublisher } from '../../src/bus/kafka/publisher.ts';
+import { createPublisher } from '../../../src/bus/kafka/publisher.ts';
 
 /** A producer whose requests the test answers one by one. */
 function fakeProducer() {

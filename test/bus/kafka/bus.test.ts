@@ -1,11 +1,11 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { MeridianError, createInstrumentation } from '../../src/core/index.ts';
-import { type BusRecord } from '../../src/bus/index.ts';
-import { type MeridianEvent } from '../../src/ingest/index.ts';
-import { eventBusContract } from '../contracts/event-bus.contract.ts';
-import { uniquePrefix, waitFor } from '../helpers.ts';
-import { kafkaFixture } from './kafka-harness.ts';
-import { VALID, view } from './samples.ts';
+import { MeridianError, createInstrumentation } from '../../../src/core/index.ts';
+import { type BusRecord } from '../../../src/bus/index.ts';
+import { type MeridianEvent } from '../../../src/ingest/index.ts';
+import { eventBusContract } from '../../contracts/event-bus.contract.ts';
+import { uniquePrefix, waitFor } from '../../support/helpers.ts';
+import { kafkaFixture } from '../../support/kafka.ts';
+import { VALID, view } from '../../support/samples.ts';
 
 const contractKafka = kafkaFixture();
 eventBusContract('kafka', () => contractKafka.bus());

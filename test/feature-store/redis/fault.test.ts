@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createInstrumentation, MeridianError, silentLogger, type InstrumentationEvents } from '../../src/core/index.ts';
-import { openRedisFeatureStore, type FeatureStore } from '../../src/feature-store/index.ts';
-import { type EventUpdates } from '../../src/features/index.ts';
-import { tempDir, uniquePrefix, waitFor } from '../helpers.ts';
+import { createInstrumentation, MeridianError, silentLogger, type InstrumentationEvents } from '../../../src/core/index.ts';
+import { openRedisFeatureStore, type FeatureStore } from '../../../src/feature-store/index.ts';
+import { type EventUpdates } from '../../../src/features/index.ts';
+import { tempDir, uniquePrefix, waitFor } from '../../support/helpers.ts';
 
 /*
  * Outages against a private redis-server on a free port (the shared test server is never stopped).

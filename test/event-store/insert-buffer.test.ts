@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createInstrumentation, silentLogger, type InstrumentationEvents } from '../../src/core/index.ts';
 import type { MeridianEvent } from '../../src/ingest/index.ts';
 import { createInsertBuffer } from '../../src/event-store/insert-buffer.ts';
-import { waitFor } from '../helpers.ts';
-import { view } from './samples.ts';
+import { waitFor } from '../support/helpers.ts';
+import { view } from '../support/samples.ts';
 
 function sink(): { written: MeridianEvent[][]; fail: { next: number }; write: (b: readonly MeridianEvent[]) => Promise<void> } {
   const written: MeridianEvent[][] = [];

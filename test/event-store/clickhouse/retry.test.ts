@@ -1,11 +1,11 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createInstrumentation, silentLogger, type InstrumentationEvents } from '../../src/core/index.ts';
-import { createClickHouseEventStore, type EventStore } from '../../src/event-store/index.ts';
-import { exceptionCode, isRetriableFailure } from '../../src/event-store/clickhouse/transport.ts';
-import { uniquePrefix } from '../helpers.ts';
-import { view } from './samples.ts';
+import { createInstrumentation, silentLogger, type InstrumentationEvents } from '../../../src/core/index.ts';
+import { createClickHouseEventStore, type EventStore } from '../../../src/event-store/index.ts';
+import { exceptionCode, isRetriableFailure } from '../../../src/event-store/clickhouse/transport.ts';
+import { uniquePrefix } from '../../support/helpers.ts';
+import { view } from '../../support/samples.ts';
 
 const SERVER = process.env.MERIDIAN_TEST_CLICKHOUSE_URL;
 if (SERVER === undefined || SERVER === '') {

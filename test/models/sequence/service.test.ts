@@ -4,12 +4,12 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRng, silentLogger } from '../../src/core/index.ts';
-import { shopperKey, type MeridianEvent } from '../../src/ingest/index.ts';
-import { createOnlineSequence, createThreadedSequence, type SequenceService } from '../../src/models/index.ts';
-import { DEFAULT_PARAMS, type ModelParams } from '../../src/models/sequence/index.ts';
-import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';
-import { tempDir } from '../helpers.ts';
+import { createRng, silentLogger } from '../../../src/core/index.ts';
+import { shopperKey, type MeridianEvent } from '../../../src/ingest/index.ts';
+import { createOnlineSequence, createThreadedSequence, type SequenceService } from '../../../src/models/index.ts';
+import { DEFAULT_PARAMS, type ModelParams } from '../../../src/models/sequence/index.ts';
+import { createCatalog, createShoppers, createTraffic } from '../../../src/simulate/index.ts';
+import { tempDir } from '../../support/helpers.ts';
 
 const run = promisify(execFile);
 

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { waitFor } from '../helpers.ts';
+import { waitFor } from './helpers.ts';
 
 /*
  * Private servers for fault tests: started, stopped and restarted by the test on free ports, so the

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { eventRow, rangeConditions, sqlInt, sqlString } from '../../src/event-store/sql.ts';
 import { dayWindows } from '../../src/event-store/scan.ts';
-import { VALID } from './samples.ts';
+import { VALID } from '../support/samples.ts';
 import type { MeridianEvent } from '../../src/ingest/index.ts';
 
 describe('ClickHouse SQL helpers', () => {

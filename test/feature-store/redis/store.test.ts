@@ -7,13 +7,13 @@ import {
   silentLogger,
   type InstrumentationEvents,
   type Rng,
-} from '../../src/core/index.ts';
-import { createMemoryFeatureStore, openRedisFeatureStore, type FeatureStore, type RedisFeatureStoreOptions } from '../../src/feature-store/index.ts';
-import { type EventUpdates, type Update } from '../../src/features/index.ts';
+} from '../../../src/core/index.ts';
+import { createMemoryFeatureStore, openRedisFeatureStore, type FeatureStore, type RedisFeatureStoreOptions } from '../../../src/feature-store/index.ts';
+import { type EventUpdates, type Update } from '../../../src/features/index.ts';
 // The key layout and call size, to inspect what the store wrote.
-import { EVENTS_PER_CALL, redisKeys } from '../../src/feature-store/redis/encode.ts';
-import { catalogItem, featureStoreContract } from '../contracts/feature-store.contract.ts';
-import { uniquePrefix, waitFor } from '../helpers.ts';
+import { EVENTS_PER_CALL, redisKeys } from '../../../src/feature-store/redis/encode.ts';
+import { catalogItem, featureStoreContract } from '../../contracts/feature-store.contract.ts';
+import { uniquePrefix, waitFor } from '../../support/helpers.ts';
 
 const url = process.env.MERIDIAN_TEST_REDIS_URL ?? '';
 if (url === '') {

@@ -3,9 +3,9 @@ import { createInstrumentation, silentLogger, type InstrumentationEvents } from 
 import { createChdbEventStore, openEventStore, type EventStore } from '../../src/event-store/index.ts';
 import { type MeridianEvent } from '../../src/ingest/index.ts';
 import { eventStoreContract } from '../contracts/event-store.contract.ts';
-import { tempDir, uniquePrefix, waitFor } from '../helpers.ts';
+import { tempDir, uniquePrefix, waitFor } from '../support/helpers.ts';
 import { eventRow } from '../../src/event-store/sql.ts';
-import { view } from './samples.ts';
+import { view } from '../support/samples.ts';
 
 // chDB allows one data directory per process: every store in this file opens the same one.
 let dir = '';

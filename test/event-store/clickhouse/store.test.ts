@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createInstrumentation, silentLogger, type InstrumentationEvents } from '../../src/core/index.ts';
-import { clickHouseUrlOptions, createClickHouseEventStore, openEventStore, type ClickHouseEventStoreOptions, type EventStore } from '../../src/event-store/index.ts';
-import { eventStoreContract } from '../contracts/event-store.contract.ts';
-import { uniquePrefix, waitFor } from '../helpers.ts';
-import { view } from './samples.ts';
+import { createInstrumentation, silentLogger, type InstrumentationEvents } from '../../../src/core/index.ts';
+import { clickHouseUrlOptions, createClickHouseEventStore, openEventStore, type ClickHouseEventStoreOptions, type EventStore } from '../../../src/event-store/index.ts';
+import { eventStoreContract } from '../../contracts/event-store.contract.ts';
+import { uniquePrefix, waitFor } from '../../support/helpers.ts';
+import { view } from '../../support/samples.ts';
 
 const SERVER = process.env.MERIDIAN_TEST_CLICKHOUSE_URL;
 if (SERVER === undefined || SERVER === '') {

@@ -6,7 +6,7 @@ import { createMemoryFeatureStore, openMemoryFeatureStore, type FeatureStore } f
 import { type Update } from '../../src/features/index.ts';
 import { createAppliedIds } from '../../src/feature-store/memory/state.ts';
 import { catalogItem, featureStoreContract } from '../contracts/feature-store.contract.ts';
-import { tempDir } from '../helpers.ts';
+import { tempDir } from '../support/helpers.ts';
 
 featureStoreContract('memory', async () => createMemoryFeatureStore({ logger: silentLogger }));
 

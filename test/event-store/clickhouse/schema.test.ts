@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from 'chdb';
-import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
-import { createClickHouseEventStore, type EventStore } from '../../src/event-store/index.ts';
-import { type MeridianEvent } from '../../src/ingest/index.ts';
-import { openClickHouseEventStore } from '../../src/event-store/clickhouse/store.ts';
-import { EVENTS_MIGRATIONS, MAX_DAY_TS, createEventsTableSql, detectServer, type Migration } from '../../src/event-store/clickhouse/schema.ts';
-import type { ClickHouseTransport } from '../../src/event-store/clickhouse/transport.ts';
-import { eventStoreContract } from '../contracts/event-store.contract.ts';
-import { tempDir, uniquePrefix } from '../helpers.ts';
-import { view } from './samples.ts';
+import { createInstrumentation, silentLogger } from '../../../src/core/index.ts';
+import { createClickHouseEventStore, type EventStore } from '../../../src/event-store/index.ts';
+import { type MeridianEvent } from '../../../src/ingest/index.ts';
+import { openClickHouseEventStore } from '../../../src/event-store/clickhouse/store.ts';
+import { EVENTS_MIGRATIONS, MAX_DAY_TS, createEventsTableSql, detectServer, type Migration } from '../../../src/event-store/clickhouse/schema.ts';
+import type { ClickHouseTransport } from '../../../src/event-store/clickhouse/transport.ts';
+import { eventStoreContract } from '../../contracts/event-store.contract.ts';
+import { tempDir, uniquePrefix } from '../../support/helpers.ts';
+import { view } from '../../support/samples.ts';
 
 const SERVER = process.env.MERIDIAN_TEST_CLICKHOUSE_URL;
 if (SERVER === undefined || SERVER === '') {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../src/core/index.ts';
-import { createDecayMixEncoder } from '../../src/models/index.ts';
+import { createRng } from '../../../src/core/index.ts';
+import { createDecayMixEncoder } from '../../../src/models/index.ts';
 
 describe('decay-mix user encoder in a batch', () => {
   it('hands out independent states: a batch keeps every step result intact until the store copies it', () => {

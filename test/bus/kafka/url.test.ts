@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { messageKey, parseKafkaUrl } from '../../src/bus/index.ts';
-import { type MeridianEvent } from '../../src/ingest/index.ts';
-import { VALID } from './samples.ts';
+import { messageKey, parseKafkaUrl } from '../../../src/bus/index.ts';
+import { type MeridianEvent } from '../../../src/ingest/index.ts';
+import { VALID } from '../../support/samples.ts';
 
 describe('parseKafkaUrl', () => {
   it('reads brokers and defaults the topics', () => {

@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import { createInstrumentation, silentLogger, type Instrumentation } from '../../src/core/index.ts';
 import { createKafkaBus, type BusHandler, type ConsumerTuning, type KafkaBus, type KafkaSubscribeOptions } from '../../src/bus/index.ts';
-import { uniquePrefix, waitFor } from '../helpers.ts';
+import { uniquePrefix, waitFor } from './helpers.ts';
 
 /** The shared test broker; a missing variable fails the suite, it never skips it. */
 export function kafkaBrokers(): string[] {

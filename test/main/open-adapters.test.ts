@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
 import { openEventBus } from '../../src/bus/index.ts';
 import { openEventStore } from '../../src/event-store/index.ts';
-import { view } from './samples.ts';
+import { view } from '../support/samples.ts';
 
 const deps = { logger: silentLogger, instrumentation: createInstrumentation() };
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { rankBlended } from '../../src/batch/evaluate/metrics.ts';
-import { collectTrainingData } from '../../src/models/data.ts';
-import { createRng } from '../../src/core/index.ts';
-import { createMemoryEventStore } from '../../src/event-store/index.ts';
-import { type MeridianEvent } from '../../src/ingest/index.ts';
-import { createOnlineSequence, restoreSequence, type OnlineSequenceModel, type SequenceHit } from '../../src/models/index.ts';
-import { DEFAULT_PARAMS, createSequenceModel, createSparseScores, type ModelParams, type SequenceModel } from '../../src/models/sequence/index.ts';
+import { rankBlended } from '../../../src/batch/evaluate/metrics.ts';
+import { collectTrainingData } from '../../../src/models/data.ts';
+import { createRng } from '../../../src/core/index.ts';
+import { createMemoryEventStore } from '../../../src/event-store/index.ts';
+import { type MeridianEvent } from '../../../src/ingest/index.ts';
+import { createOnlineSequence, restoreSequence, type OnlineSequenceModel, type SequenceHit } from '../../../src/models/index.ts';
+import { DEFAULT_PARAMS, createSequenceModel, createSparseScores, type ModelParams, type SequenceModel } from '../../../src/models/sequence/index.ts';
 
 const T0 = Date.UTC(2026, 2, 1);
 const ITEMS = 60;

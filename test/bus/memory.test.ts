@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger, type MeridianError } from '../../src/core/index.ts';
 import { createMemoryBus, type BusRecord } from '../../src/bus/index.ts';
 import { eventBusContract } from '../contracts/event-bus.contract.ts';
-import { view } from './samples.ts';
+import { view } from '../support/samples.ts';
 
 eventBusContract('memory', async () => createMemoryBus({ logger: silentLogger }));
 

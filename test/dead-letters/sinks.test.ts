@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createInstrumentation } from '../../src/core/index.ts';
 import { DEAD_LETTER_RAW_BYTES, createFileDeadLetterSink, createMemoryDeadLetterSink, openDeadLetterSink, type DeadLetter } from '../../src/dead-letters/index.ts';
-import { tempDir } from '../helpers.ts';
+import { tempDir } from '../support/helpers.ts';
 
 const letter = (i: number, raw = `{"id":"e${i}"}`): DeadLetter => ({
   source: 'http',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, type Rng } from '../../src/core/index.ts';
+import { createRng, type Rng } from '../../../src/core/index.ts';
 import {
   COMPONENTS,
   DEFAULT_PARAMS,
@@ -18,8 +18,8 @@ import {
   type SequenceStats,
   type SparseScores,
   type TransitionParams,
-} from '../../src/models/sequence/index.ts';
-import { createCountTable } from '../../src/models/sequence/rows.ts';
+} from '../../../src/models/sequence/index.ts';
+import { createCountTable } from '../../../src/models/sequence/rows.ts';
 
 /**
  * The sequence statistics and scoring components against a straightforward reference (Map rows,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, dot, norm } from '../../src/core/index.ts';
-import { createDecayMixEncoder, createHashedContentEncoder } from '../../src/models/index.ts';
+import { createRng, dot, norm } from '../../../src/core/index.ts';
+import { createDecayMixEncoder, createHashedContentEncoder } from '../../../src/models/index.ts';
 
 const WORDS = {
   shoes: ['running', 'trail', 'leather', 'sneaker', 'boot', 'sole', 'lace', 'sport'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../src/core/index.ts';
-import { BlockArena } from '../../src/models/sequence/arena.ts';
-import { createSequenceStore } from '../../src/models/sequence/store.ts';
+import { createRng } from '../../../src/core/index.ts';
+import { BlockArena } from '../../../src/models/sequence/arena.ts';
+import { createSequenceStore } from '../../../src/models/sequence/store.ts';
 
 const contents = (store: ReturnType<typeof createSequenceStore>, id: number): number[] => {
   const o = store.offset(id);

@@ -1,12 +1,12 @@
 import { Registry, type Gauge } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
-import { createKafkaDeadLetterSink } from '../../src/dead-letters/index.ts';
-import { deadLetterHeaders, messageKey, type BusRecord } from '../../src/bus/index.ts';
-import { createMetrics } from '../../src/serve/index.ts';
-import { uniquePrefix, waitFor } from '../helpers.ts';
-import { kafkaFixture } from './kafka-harness.ts';
-import { view } from './samples.ts';
+import { createInstrumentation, silentLogger } from '../../../src/core/index.ts';
+import { createKafkaDeadLetterSink } from '../../../src/dead-letters/index.ts';
+import { deadLetterHeaders, messageKey, type BusRecord } from '../../../src/bus/index.ts';
+import { createMetrics } from '../../../src/serve/index.ts';
+import { uniquePrefix, waitFor } from '../../support/helpers.ts';
+import { kafkaFixture } from '../../support/kafka.ts';
+import { view } from '../../support/samples.ts';
 
 const ids = (rs: readonly { id: string }[]): string[] => rs.map((r) => r.id);
 

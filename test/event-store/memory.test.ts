@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryEventStore, createMemoryEventTable } from '../../src/event-store/index.ts';
 import { eventStoreContract } from '../contracts/event-store.contract.ts';
-import { view } from './samples.ts';
+import { view } from '../support/samples.ts';
 
 // One table for the suite: every store made on it sees the same events, like a reopened database.
 const table = createMemoryEventTable();

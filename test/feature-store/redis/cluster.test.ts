@@ -3,17 +3,17 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
-import { openRedisFeatureStore, type FeatureStore } from '../../src/feature-store/index.ts';
-import { type EventUpdates, type Update } from '../../src/features/index.ts';
-import { openFeatureStore } from '../../src/feature-store/open.ts';
+import { createInstrumentation, silentLogger } from '../../../src/core/index.ts';
+import { openRedisFeatureStore, type FeatureStore } from '../../../src/feature-store/index.ts';
+import { type EventUpdates, type Update } from '../../../src/features/index.ts';
+import { openFeatureStore } from '../../../src/feature-store/open.ts';
 // The cluster encoding and the script, to apply one slot group of an event on its own.
-import { encodeClusterEvent, groupMarker, keySlot, parseClusterUrl } from '../../src/feature-store/redis/cluster.ts';
-import { newScriptCall, redisKeys } from '../../src/feature-store/redis/encode.ts';
-import { APPLY_SCRIPT } from '../../src/feature-store/redis/scripts.ts';
-import { catalogItem, featureStoreContract } from '../contracts/feature-store.contract.ts';
-import { freePort } from '../e2e/private-services.ts';
-import { tempDir, uniquePrefix, waitFor } from '../helpers.ts';
+import { encodeClusterEvent, groupMarker, keySlot, parseClusterUrl } from '../../../src/feature-store/redis/cluster.ts';
+import { newScriptCall, redisKeys } from '../../../src/feature-store/redis/encode.ts';
+import { APPLY_SCRIPT } from '../../../src/feature-store/redis/scripts.ts';
+import { catalogItem, featureStoreContract } from '../../contracts/feature-store.contract.ts';
+import { freePort } from '../../support/private-services.ts';
+import { tempDir, uniquePrefix, waitFor } from '../../support/helpers.ts';
 
 /*
  * A private 3-primary Redis Cluster on free loopback ports, started here and stopped at the end
