@@ -90,7 +90,7 @@ async function main(argv: readonly string[]): Promise<number> {
         await runEvaluate([...rest], { logger, write: (t) => process.stdout.write(t) });
         return 0;
       } catch (e) {
-        if (isMeridianError(e) && e.code === 'EVAL_BAD_ARGS') {
+        if (isMeridianError(e) && e.code === 'evaluate_option_invalid') {
           process.stderr.write(`meridian evaluate: ${e.message}\n`);
           return 2;
         }

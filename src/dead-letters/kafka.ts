@@ -53,19 +53,19 @@ export async function createKafkaDeadLetterSink(opts: KafkaDeadLetterSinkOptions
   } catch (e) {
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     if (e instanceof MeridianError) throw e;
-    throw unavailable('deadletters_unavailable', `cannot reach Kafka at ${brokers.join(',')}: ${errorText(e)}`, e);
+    throw unavailable('dead_letters_unavailable', `cannot reach Kafka at ${brokers.join(',')}: ${errorText(e)}`, e);
   }
   let ring: DeadLetter[] = [];
   let total = 0;
   let closed = false;
   return {
     async write(letters) {
-      if (closed) throw new MeridianError('deadletters_closed', 'the dead-letter sink is closed');
+      if (closed) throw new MeridianError('dead_letters_closed', 'the dead-letter sink is closed');
       if (letters.length === 0) return;
       try {
         await producer.send({ topic, acks: -1, messages: letters.map(letterMessage) });
       } catch (e) {
-        throw unavailable('deadletters_write_failed', `cannot write dead letters to Kafka topic ${topic}: ${errorText(e)}`, e);
+        throw unavailable('dead_letters_write_failed', `cannot write dead letters to Kafka topic ${topic}: ${errorText(e)}`, e);
       }
       total += letters.length;
       for (const l of letters) instrumentation?.emit('deadletter.written', { source: l.source, reason: l.reason });

@@ -93,7 +93,7 @@ export function createFileDeadLetterSink({
   };
   return {
     write(letters) {
-      if (closed) return Promise.reject(new MeridianError('deadletters_closed', 'the dead-letter sink is closed'));
+      if (closed) return Promise.reject(new MeridianError('dead_letters_closed', 'the dead-letter sink is closed'));
       if (letters.length === 0) return Promise.resolve();
       const bounds = letters.map(bounded);
       const text = bounds.map((l) => JSON.stringify(l)).join('\n') + '\n';
@@ -108,7 +108,7 @@ export function createFileDeadLetterSink({
           total += bounds.length;
         },
         (e: unknown) => {
-          throw new MeridianError('deadletters_write_failed', `cannot append dead letters to ${path}: ${(e as Error).message}`, {
+          throw new MeridianError('dead_letters_write_failed', `cannot append dead letters to ${path}: ${(e as Error).message}`, {
             statusCode: 503,
             retriable: true,
             cause: e,

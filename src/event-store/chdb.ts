@@ -40,7 +40,7 @@ async function openSession(path: string, logger: Logger): Promise<Session> {
     return s;
   } catch (e) {
     session?.close();
-    throw unavailable('eventstore_unavailable', `chdb event store: cannot open ${path}: ${(e as Error).message}`, e);
+    throw unavailable('event_store_unavailable', `chdb event store: cannot open ${path}: ${(e as Error).message}`, e);
   }
 }
 

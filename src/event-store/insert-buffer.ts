@@ -71,7 +71,7 @@ export function createInsertBuffer({
       pending = batch.concat(pending);
       logger.error('event store insert failed; the batch is kept for the next flush', { events: batch.length, pending: pending.length, err: e });
       arm();
-      throw unavailable('eventstore_flush_failed', `event store insert of ${batch.length} events failed: ${(e as Error).message}`, e);
+      throw unavailable('event_store_flush_failed', `event store insert of ${batch.length} events failed: ${(e as Error).message}`, e);
     }
   }
 
@@ -94,9 +94,9 @@ export function createInsertBuffer({
 
   return {
     async add(events) {
-      if (closed) throw new MeridianError('eventstore_closed', 'the event store is closed', { statusCode: 503, retriable: true });
+      if (closed) throw new MeridianError('event_store_closed', 'the event store is closed', { statusCode: 503, retriable: true });
       if (pending.length + events.length > maxPending) {
-        throw unavailable('eventstore_backlog', `event store: ${pending.length} events wait for a failing insert; refusing more until it succeeds`);
+        throw unavailable('event_store_backlog', `event store: ${pending.length} events wait for a failing insert; refusing more until it succeeds`);
       }
       for (const e of events) pending.push(e);
       if (pending.length >= batchSize && !failing) await flush().catch(() => undefined); // kept and logged

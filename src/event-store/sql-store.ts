@@ -23,7 +23,7 @@ export function sqlEventStore(o: {
 }): EventStore {
   let closed = false;
   const checkOpen = (): void => {
-    if (closed) throw new MeridianError('eventstore_closed', 'the event store is closed', { statusCode: 503, retriable: true });
+    if (closed) throw new MeridianError('event_store_closed', 'the event store is closed', { statusCode: 503, retriable: true });
   };
   return {
     kind: o.kind,

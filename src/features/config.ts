@@ -61,15 +61,15 @@ export function createFeatureConfig(opts: Partial<FeatureOptions> = {}): Feature
   };
   for (const k of INT_KEYS) {
     const v = merged[k];
-    if (!Number.isInteger(v) || v < 1) throw badRequest('invalid_feature_option', `${k} must be an integer >= 1, got ${v}`, k);
+    if (!Number.isInteger(v) || v < 1) throw badRequest('feature_option_invalid', `${k} must be an integer >= 1, got ${v}`, k);
   }
   for (const k of MS_KEYS) {
     const v = merged[k];
-    if (!Number.isFinite(v) || v <= 0) throw badRequest('invalid_feature_option', `${k} must be a positive number of ms, got ${v}`, k);
+    if (!Number.isFinite(v) || v <= 0) throw badRequest('feature_option_invalid', `${k} must be a positive number of ms, got ${v}`, k);
   }
   for (const [k, v] of Object.entries(merged.trendWeights)) {
     if (!Number.isFinite(v) || v <= 0) {
-      throw badRequest('invalid_feature_option', `trendWeights.${k} must be a positive number, got ${v}`, `trendWeights.${k}`);
+      throw badRequest('feature_option_invalid', `trendWeights.${k} must be a positive number, got ${v}`, `trendWeights.${k}`);
     }
   }
   return Object.freeze(merged);

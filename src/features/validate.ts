@@ -56,10 +56,10 @@ function problem(u: Update): string | undefined {
 export function validateBatch(batch: readonly EventUpdates[]): MeridianError | undefined {
   for (let i = 0; i < batch.length; i++) {
     const entry = batch[i] as EventUpdates;
-    if (!isId(entry.eventId)) return badRequest('invalid_update', `batch[${i}]: eventId must be a non-empty string`, 'eventId');
+    if (!isId(entry.eventId)) return badRequest('update_invalid', `batch[${i}]: eventId must be a non-empty string`, 'eventId');
     for (const u of entry.updates) {
       const why = problem(u);
-      if (why !== undefined) return badRequest('invalid_update', `event ${entry.eventId}: ${u.op} ${why}`, u.op);
+      if (why !== undefined) return badRequest('update_invalid', `event ${entry.eventId}: ${u.op} ${why}`, u.op);
     }
   }
   return undefined;

@@ -27,7 +27,7 @@ export const queryTokens: QueryTokens = (query, locale) => Array.from(new Set(to
  * (Unicode normalization, word segmentation) costs microseconds, and popular queries come back.
  */
 export function createQueryTokenCache(size = 4096): QueryTokens {
-  if (!Number.isInteger(size) || size < 1) throw badRequest('invalid_option', `size must be an integer >= 1, got ${size}`, 'size');
+  if (!Number.isInteger(size) || size < 1) throw badRequest('option_invalid', `size must be an integer >= 1, got ${size}`, 'size');
   const memo = new Map<string, readonly string[]>();
   return (query, locale) => {
     // A locale has no line breaks, so the key names one (locale, query) pair.

@@ -3,7 +3,7 @@ import { MeridianError } from '../core/index.ts';
 /** A bad factory option: a configuration mistake, reported at construction. */
 export function checkInt(name: string, value: number, min: number): number {
   if (!Number.isInteger(value) || value < min) {
-    throw new MeridianError('invalid_index_option', `${name} must be an integer >= ${min}, got ${String(value)}`, {
+    throw new MeridianError('index_option_invalid', `${name} must be an integer >= ${min}, got ${String(value)}`, {
       field: name,
     });
   }
@@ -14,7 +14,7 @@ export function checkInt(name: string, value: number, min: number): number {
 export function checkRange(name: string, value: number, min: number, max: number, openMin = false): number {
   if (!Number.isFinite(value) || value < min || value > max || (openMin && value === min)) {
     const range = `${openMin ? '(' : '['}${min}, ${max}]`;
-    throw new MeridianError('invalid_index_option', `${name} must be in ${range}, got ${String(value)}`, { field: name });
+    throw new MeridianError('index_option_invalid', `${name} must be in ${range}, got ${String(value)}`, { field: name });
   }
   return value;
 }

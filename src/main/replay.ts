@@ -55,7 +55,7 @@ export interface ReplayDeps {
 const USAGE = 'meridian replay <file…> | --from-store [--from ISO] [--to ISO] [--tenant T] [--speed N] [--batch N] [--rejected FILE] [--config FILE]';
 
 const bad = (flag: string, msg: string): never => {
-  throw badRequest('replay_bad_flag', `${flag}: ${msg} (usage: ${USAGE})`, flag);
+  throw badRequest('replay_flag_invalid', `${flag}: ${msg} (usage: ${USAGE})`, flag);
 };
 
 function time(flag: string, v: string): number {

@@ -46,7 +46,7 @@ const USAGE =
   '[--augment crop,mask,reorder] [--augment-copies N] [--adversarial EPS] [--adversarial-weight W] [--no-eval] [--no-tune] [--tune-cases N] [--config FILE]';
 
 const bad = (flag: string, msg: string): never => {
-  throw badRequest('train_bad_flag', `${flag}: ${msg} (usage: ${USAGE})`, flag);
+  throw badRequest('train_flag_invalid', `${flag}: ${msg} (usage: ${USAGE})`, flag);
 };
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

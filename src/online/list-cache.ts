@@ -67,7 +67,7 @@ interface Entry {
 export const LIST_CACHE_DEFAULTS = Object.freeze({ entries: 20_000, maxAgeMs: 5_000 });
 
 function checkEntries(entries: number): void {
-  if (!Number.isInteger(entries) || entries < 0) throw badRequest('invalid_option', `entries must be an integer >= 0, got ${entries}`, 'entries');
+  if (!Number.isInteger(entries) || entries < 0) throw badRequest('option_invalid', `entries must be an integer >= 0, got ${entries}`, 'entries');
 }
 
 /**
@@ -104,7 +104,7 @@ export function createListCache({
   now = () => performance.now(),
 }: ListCacheOptions = {}): ListCache {
   checkEntries(entries);
-  if (!(maxAgeMs >= 0)) throw badRequest('invalid_option', `maxAgeMs must be >= 0, got ${maxAgeMs}`, 'maxAgeMs');
+  if (!(maxAgeMs >= 0)) throw badRequest('option_invalid', `maxAgeMs must be >= 0, got ${maxAgeMs}`, 'maxAgeMs');
   let capacity = entries;
   const kept = new Map<string, Entry>();
   const shoppers = changeLog(maxAgeMs);

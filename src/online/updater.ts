@@ -77,7 +77,7 @@ export function createOnlineUpdater(deps: OnlineUpdaterDeps): OnlineUpdater {
   const config: FeatureConfig = createFeatureConfig(deps.options?.features);
   const tokens = createQueryTokenCache();
   if (content.dim !== encoder.dim) {
-    throw badRequest('invalid_option', `content encoder dim ${content.dim} differs from user encoder dim ${encoder.dim}`, 'encoder');
+    throw badRequest('option_invalid', `content encoder dim ${content.dim} differs from user encoder dim ${encoder.dim}`, 'encoder');
   }
 
   /**

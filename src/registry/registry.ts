@@ -72,7 +72,7 @@ function versionId(now: number, m: ModelArtifact): string {
  * A crash mid-publish leaves only a temporary directory, which every reader ignores.
  */
 export function createModelRegistry({ dir, logger = silentLogger, now = () => Date.now(), code = codeVersion }: ModelRegistryOptions): ModelRegistry {
-  if (typeof dir !== 'string' || dir.length === 0) throw badRequest('invalid_option', 'dir must be a non-empty path', 'dir');
+  if (typeof dir !== 'string' || dir.length === 0) throw badRequest('option_invalid', 'dir must be a non-empty path', 'dir');
   const activePath = join(dir, ACTIVE);
   const historyPath = join(dir, HISTORY);
 
@@ -87,7 +87,7 @@ export function createModelRegistry({ dir, logger = silentLogger, now = () => Da
   }
 
   async function readManifest(version: string): Promise<ModelManifest> {
-    if (!VERSION.test(version)) throw badRequest('model_bad_version', `"${version}" is not a model version id`, 'version');
+    if (!VERSION.test(version)) throw badRequest('model_version_invalid', `"${version}" is not a model version id`, 'version');
     const text = await readIfExists(join(dir, version, 'manifest.json'));
     if (text === undefined) throw notFound('model_not_found', `model version ${version} is not in ${dir}`);
     return parseManifest(text, version);
@@ -175,7 +175,7 @@ export function createModelRegistry({ dir, logger = silentLogger, now = () => Da
       // The history's top is the active version unless someone edited ACTIVE by hand.
       if (current !== undefined && history[history.length - 1] === current) history.pop();
       const previous = history[history.length - 1];
-      if (previous === undefined) throw new MeridianError('model_no_previous', `no version was active before ${current ?? 'none'}`, { statusCode: 409 });
+      if (previous === undefined) throw new MeridianError('model_previous_missing', `no version was active before ${current ?? 'none'}`, { statusCode: 409 });
       await readManifest(previous);
       await setActive(previous, history);
       return previous;

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isMeridianError, type Logger } from '../core/index.ts';
+import { isMeridianError, type ErrorCode, type Logger } from '../core/index.ts';
 import type { ErrorBody } from './schemas.ts';
 
 /**
@@ -14,15 +14,15 @@ interface AjvError {
   params?: Record<string, unknown>;
 }
 
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_content_length',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'json_invalid',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'json_invalid',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'media_type_unsupported',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'content_length_invalid',
 };
 
-export function errorBody(code: string, message: string, field?: string): ErrorBody {
+export function errorBody(code: ErrorCode, message: string, field?: string): ErrorBody {
   return { error: field === undefined ? { code, message } : { code, message, field } };
 }
 
@@ -33,7 +33,7 @@ export function validationBody(errors: readonly AjvError[], context: string | un
   const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
   const field = typeof missing === 'string' ? (path === '' ? missing : `${path}.${missing}`) : path === '' ? (context ?? 'request') : path;
   const rule = typeof missing === 'string' ? 'is required' : (first.message ?? 'is invalid');
-  return errorBody('invalid_parameter', `${field}: ${rule}`, field);
+  return errorBody('parameter_invalid', `${field}: ${rule}`, field);
 }
 
 function asFastifyError(e: unknown): (FastifyError & { validation?: AjvError[]; validationContext?: string }) | undefined {
@@ -55,11 +55,11 @@ export function makeErrorHandler(logger: Logger) {
     // Only Fastify's own client errors (body parsing, media type) are passed on; any other error,
     // whatever status it claims, is unexpected.
     if (err !== undefined && err.code?.startsWith('FST_') === true && typeof status === 'number' && status >= 400 && status < 500) {
-      const code = FASTIFY_CODES[err.code] ?? 'bad_request';
+      const code = FASTIFY_CODES[err.code] ?? 'request_invalid';
       return reply.status(status).send(errorBody(code, err.message));
     }
     logger.error('unexpected error', { reqId: request.id, route: request.routeOptions.url, err: error, stack: err?.stack });
-    return reply.status(500).send(errorBody('internal', 'internal error'));
+    return reply.status(500).send(errorBody('internal_error', 'internal error'));
   };
 }
 
@@ -71,15 +71,15 @@ export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequ
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     void reply.status(414).send(errorBody('uri_too_long', 'a path parameter is too long'));
   } else if (error.code === 'FST_ERR_BAD_URL') {
-    void reply.status(400).send(errorBody('invalid_url', 'the URL is not valid (bad percent-encoding)'));
+    void reply.status(400).send(errorBody('url_invalid', 'the URL is not valid (bad percent-encoding)'));
   } else {
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 400;
-    void reply.status(status).send(errorBody('bad_request', 'the request could not be routed'));
+    void reply.status(status).send(errorBody('request_invalid', 'the request could not be routed'));
   }
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const path = request.url.split('?', 1)[0] ?? '';
   const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
-  return reply.status(404).send(errorBody('not_found', `no route for ${request.method} ${shown}`));
+  return reply.status(404).send(errorBody('route_not_found', `no route for ${request.method} ${shown}`));
 }

@@ -19,7 +19,7 @@ function eventsOf(body: unknown): readonly unknown[] {
   if (typeof body === 'object' && body !== null && Array.isArray((body as { events?: unknown }).events)) {
     return (body as { events: unknown[] }).events;
   }
-  throw badRequest('invalid_body', 'events: expected a JSON array of events or {"events": [...]}', 'events');
+  throw badRequest('body_invalid', 'events: expected a JSON array of events or {"events": [...]}', 'events');
 }
 
 const acceptAll = () => () => true;

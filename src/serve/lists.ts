@@ -23,7 +23,7 @@ export interface ListRoutesOptions {
 /** Query-string filters → ListQuery; the one cross-field rule JSON Schema cannot say is checked here. */
 function toListQuery(qs: ListQueryString, tenantDefault: string): ListQuery {
   if (qs.price_min !== undefined && qs.price_max !== undefined && qs.price_min > qs.price_max) {
-    throw badRequest('invalid_parameter', 'price_min: must be <= price_max', 'price_min');
+    throw badRequest('parameter_invalid', 'price_min: must be <= price_max', 'price_min');
   }
   return {
     tenant: qs.tenant ?? tenantDefault,
@@ -145,7 +145,7 @@ export async function listRoutes(app: FastifyInstance, { engine, limits, tenantD
     },
     async (req) => {
       const qs = req.query;
-      if (qs.q.trim() === '') throw badRequest('invalid_parameter', 'q: must not be blank', 'q');
+      if (qs.q.trim() === '') throw badRequest('parameter_invalid', 'q: must not be blank', 'q');
       return engine.search({ ...toListQuery(qs, tenantDefault), q: qs.q, user: qs.user, session: qs.session });
     },
   );

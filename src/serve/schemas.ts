@@ -13,7 +13,7 @@ const EXCLUSIONS = '^((seen|purchased)(,(seen|purchased))*)?$';
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({
-      code: Type.String({ description: 'stable machine-readable code, e.g. invalid_parameter' }),
+      code: Type.String({ description: 'stable machine-readable code, e.g. parameter_invalid' }),
       message: Type.String(),
       field: Type.Optional(Type.String({ description: 'the request field at fault, when there is one' })),
     }),

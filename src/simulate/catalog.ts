@@ -92,12 +92,12 @@ function availability(rng: Rng, brand: Brand, markets: readonly MarketInfo[]): s
 }
 
 function check(opts: Required<Omit<CatalogOptions, 'tenant'>>): void {
-  if (!Number.isInteger(opts.seed)) throw badRequest('simulate_bad_option', `seed: expected an integer, got ${opts.seed}`, 'seed');
+  if (!Number.isInteger(opts.seed)) throw badRequest('simulate_option_invalid', `seed: expected an integer, got ${opts.seed}`, 'seed');
   if (!Number.isInteger(opts.items) || opts.items < 1 || opts.items > 10_000_000) {
-    throw badRequest('simulate_bad_option', `items: expected an integer in [1, 10000000], got ${opts.items}`, 'items');
+    throw badRequest('simulate_option_invalid', `items: expected an integer in [1, 10000000], got ${opts.items}`, 'items');
   }
-  if (opts.markets.length === 0) throw badRequest('simulate_bad_option', 'markets: at least one market is needed', 'markets');
-  if (!Number.isInteger(opts.ts) || opts.ts < 0) throw badRequest('simulate_bad_option', `ts: expected ms since epoch, got ${opts.ts}`, 'ts');
+  if (opts.markets.length === 0) throw badRequest('simulate_option_invalid', 'markets: at least one market is needed', 'markets');
+  if (!Number.isInteger(opts.ts) || opts.ts < 0) throw badRequest('simulate_option_invalid', `ts: expected ms since epoch, got ${opts.ts}`, 'ts');
 }
 
 interface Build {

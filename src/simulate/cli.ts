@@ -42,7 +42,7 @@ export interface SimulateDeps {
 const USAGE = '--seed N --items N --users N --events N (--out FILE[.ndjson|.gz] | --url URL | --bus kafka://HOST:PORT) [--rate N] [--batch N] [--tenant T] [--start ISO] [--markets US,DE] [--clock sim|wall] [--no-catalog]';
 
 const bad = (flag: string, msg: string): never => {
-  throw badRequest('simulate_bad_flag', `${flag}: ${msg} (usage: meridian simulate ${USAGE})`, flag);
+  throw badRequest('simulate_flag_invalid', `${flag}: ${msg} (usage: meridian simulate ${USAGE})`, flag);
 };
 
 function int(flag: string, v: string, min: number): number {

@@ -56,7 +56,7 @@ export const MARKETS: readonly MarketInfo[] = Object.freeze([
 export function marketInfo(code: string, markets: readonly MarketInfo[] = MARKETS): MarketInfo {
   const found = markets.find((x) => x.market === code);
   if (found === undefined) {
-    throw badRequest('simulate_unknown_market', `market: unknown market "${code}" (known: ${markets.map((x) => x.market).join(', ')})`, 'market');
+    throw badRequest('simulate_market_unknown', `market: unknown market "${code}" (known: ${markets.map((x) => x.market).join(', ')})`, 'market');
   }
   return found;
 }

@@ -45,13 +45,13 @@ export function createShoppers({
   guestShare = 0.25,
   englishShare = 0.08,
 }: ShopperOptions): Shopper[] {
-  if (!Number.isInteger(seed)) throw badRequest('simulate_bad_option', `seed: expected an integer, got ${seed}`, 'seed');
+  if (!Number.isInteger(seed)) throw badRequest('simulate_option_invalid', `seed: expected an integer, got ${seed}`, 'seed');
   if (!Number.isInteger(users) || users < 1 || users > 10_000_000) {
-    throw badRequest('simulate_bad_option', `users: expected an integer in [1, 10000000], got ${users}`, 'users');
+    throw badRequest('simulate_option_invalid', `users: expected an integer in [1, 10000000], got ${users}`, 'users');
   }
-  if (markets.length === 0) throw badRequest('simulate_bad_option', 'markets: at least one market is needed', 'markets');
+  if (markets.length === 0) throw badRequest('simulate_option_invalid', 'markets: at least one market is needed', 'markets');
   for (const [name, v] of [['guestShare', guestShare], ['englishShare', englishShare]] as const) {
-    if (!(v >= 0 && v <= 1)) throw badRequest('simulate_bad_option', `${name}: expected a share in [0, 1], got ${v}`, name);
+    if (!(v >= 0 && v <= 1)) throw badRequest('simulate_option_invalid', `${name}: expected a share in [0, 1], got ${v}`, name);
   }
   const rng = createRng(seed ^ 0x5e0993e5);
   const cum = new Float64Array(markets.length);

@@ -97,9 +97,9 @@ export interface PaceOptions {
 }
 
 function checkPace(rate: number, batchSize: number): void {
-  if (!(rate >= 0) || !Number.isFinite(rate)) throw badRequest('simulate_bad_option', `rate: expected events/s >= 0, got ${rate}`, 'rate');
+  if (!(rate >= 0) || !Number.isFinite(rate)) throw badRequest('simulate_option_invalid', `rate: expected events/s >= 0, got ${rate}`, 'rate');
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > LIMITS.batchEvents) {
-    throw badRequest('simulate_bad_option', `batchSize: expected an integer in [1, ${LIMITS.batchEvents}], got ${batchSize}`, 'batchSize');
+    throw badRequest('simulate_option_invalid', `batchSize: expected an integer in [1, ${LIMITS.batchEvents}], got ${batchSize}`, 'batchSize');
   }
 }
 
@@ -149,7 +149,7 @@ export async function postEvents(opts: PostOptions): Promise<PostCounts> {
   try {
     endpoint = new URL(`${new URL(url).pathname.replace(/\/$/, '')}/v1/events`, url).toString();
   } catch {
-    throw badRequest('simulate_bad_option', `url: not a URL: "${url}"`, 'url');
+    throw badRequest('simulate_option_invalid', `url: not a URL: "${url}"`, 'url');
   }
   const counts: PostCounts = { sent: 0, accepted: 0, duplicates: 0, rejected: 0, batches: 0 };
   const post = async (batch: MeridianEvent[]): Promise<void> => {

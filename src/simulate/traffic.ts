@@ -48,7 +48,7 @@ function visitorsOf(catalog: Catalog, shoppers: readonly Shopper[]): Visitor[] {
   return shoppers.map((shopper) => {
     const market = catalog.marketIndex(shopper.market);
     if (market < 0) {
-      throw badRequest('simulate_bad_option', `shoppers: market ${shopper.market} of ${shopper.id} is not in the catalog`, 'shoppers');
+      throw badRequest('simulate_option_invalid', `shoppers: market ${shopper.market} of ${shopper.id} is not in the catalog`, 'shoppers');
     }
     const tasteCum = new Float64Array(CATEGORIES.length);
     let sum = 0;
@@ -108,7 +108,7 @@ function sessionsPerDay(o: TrafficOptions, start: number, events: number, end: n
 
 function check(o: TrafficOptions, start: number, events: number, end: number): void {
   const bad = (field: string, msg: string): never => {
-    throw badRequest('simulate_bad_option', `${field}: ${msg}`, field);
+    throw badRequest('simulate_option_invalid', `${field}: ${msg}`, field);
   };
   if (!Number.isInteger(o.seed)) bad('seed', `expected an integer, got ${o.seed}`);
   if (!Number.isInteger(start) || start < 0) bad('start', `expected ms since epoch, got ${start}`);
@@ -137,7 +137,7 @@ export function createTraffic(opts: TrafficOptions): Generator<TrafficEvent, voi
   check(opts, start, events, end);
   const pools = buildPools(catalog);
   const visitors = visitorsOf(catalog, shoppers).filter((v) => pools[v.market]!.size > 0);
-  if (visitors.length === 0) throw badRequest('simulate_bad_option', 'catalog: no shopper has an item on sale in their market', 'catalog');
+  if (visitors.length === 0) throw badRequest('simulate_option_invalid', 'catalog: no shopper has an item on sale in their market', 'catalog');
   const activity = new Float64Array(visitors.length);
   let activityTotal = 0;
   visitors.forEach((v, i) => (activity[i] = activityTotal += v.shopper.activity));

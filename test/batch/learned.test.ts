@@ -62,7 +62,7 @@ describe('item2vec with augmentation and adversarial training', () => {
     expect(groupGap(a.vectors, 16)).toBeGreaterThan(0.3);
     expect(Array.from(a.vectors)).toEqual(Array.from(b.vectors));
     expect(Array.from(a.vectors)).not.toEqual(Array.from(plain.vectors));
-    await expect(trainItem2Vec([], 1, { adversarial: -1 })).rejects.toMatchObject({ code: 'train_bad_option' });
+    await expect(trainItem2Vec([], 1, { adversarial: -1 })).rejects.toMatchObject({ code: 'train_option_invalid' });
   });
 });
 

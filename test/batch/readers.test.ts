@@ -41,10 +41,10 @@ describe('readers', () => {
   it('fails fast on malformed lines with the line number', async () => {
     const p = join(dir, 'bad.txt');
     await writeFile(p, '1 1 2\n2 3 x\n');
-    await expect(collect(readLineSequences(p))).rejects.toMatchObject({ code: 'EVAL_BAD_DATA', message: expect.stringContaining('bad.txt:2') });
+    await expect(collect(readLineSequences(p))).rejects.toMatchObject({ code: 'evaluate_data_invalid', message: expect.stringContaining('bad.txt:2') });
     const q = join(dir, 'bad.jsonl');
     await writeFile(q, '[1, 2]\n{"prefix": 1}\n');
-    await expect(collect(readSessions(q))).rejects.toMatchObject({ code: 'EVAL_BAD_DATA' });
-    await expect(collect(readSessionTests(q))).rejects.toMatchObject({ code: 'EVAL_BAD_DATA' });
+    await expect(collect(readSessions(q))).rejects.toMatchObject({ code: 'evaluate_data_invalid' });
+    await expect(collect(readSessionTests(q))).rejects.toMatchObject({ code: 'evaluate_data_invalid' });
   });
 });

@@ -107,8 +107,8 @@ describe('training tunes the serving blend on validation', () => {
 
   it('rejects tuning options it cannot use', async () => {
     const { data } = await simulated(8, 300);
-    await expect(trainModel(data, SMALL, {}, { tuneCases: 0 })).rejects.toMatchObject({ code: 'train_bad_option', field: 'tuneCases' });
-    await expect(trainModel(data, SMALL, {}, { cuts: [] })).rejects.toMatchObject({ code: 'train_bad_option', field: 'cuts' });
+    await expect(trainModel(data, SMALL, {}, { tuneCases: 0 })).rejects.toMatchObject({ code: 'train_option_invalid', field: 'tuneCases' });
+    await expect(trainModel(data, SMALL, {}, { cuts: [] })).rejects.toMatchObject({ code: 'train_option_invalid', field: 'cuts' });
   });
 });
 

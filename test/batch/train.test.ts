@@ -50,7 +50,7 @@ describe('item2vec', () => {
   });
 
   it('rejects bad options', async () => {
-    await expect(trainItem2Vec([], 1, { dim: 0 })).rejects.toMatchObject({ code: 'train_bad_option' });
+    await expect(trainItem2Vec([], 1, { dim: 0 })).rejects.toMatchObject({ code: 'train_option_invalid' });
   });
 });
 
@@ -163,7 +163,7 @@ describe('fine-tuning per market, with augmentation and adversarial training', (
     const { data } = await simulated(7, 300);
     await expect(trainModel(data, { finetuneOn: 'carts' as 'all' })).rejects.toThrow(/finetuneOn/);
     await expect(trainModel(data, { adversarial: -1 })).rejects.toThrow(/adversarial/);
-    await expect(trainModel(data, { marketEpochs: 0 })).rejects.toMatchObject({ code: 'train_bad_option' });
+    await expect(trainModel(data, { marketEpochs: 0 })).rejects.toMatchObject({ code: 'train_option_invalid' });
   });
 });
 

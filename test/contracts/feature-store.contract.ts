@@ -81,7 +81,7 @@ export function featureStoreContract(name: string, make: () => Promise<FeatureSt
             { eventId: 'ok', updates: [push('u1', 'i1', 1), { op: 'item.put', item: catalogItem('i1') }] },
             { eventId: 'bad', updates: [push('u2', 'i2', 1), bad] },
           ]),
-        ).rejects.toMatchObject({ code: 'invalid_update' });
+        ).rejects.toMatchObject({ code: 'update_invalid' });
         expect(await store.getUser('u1')).toBeUndefined();
         expect(await store.getUser('u2')).toBeUndefined();
         expect(await store.getItem('i1')).toBeUndefined();

@@ -61,7 +61,7 @@ describe('file dead-letter sink', () => {
       expect(lines[2]?.raw).toHaveLength(DEAD_LETTER_RAW_BYTES);
       expect(sink.count()).toBe(3);
       expect(sink.recent(1).map((l) => l.position)).toEqual([3]);
-      await expect(sink.write([letter(4)])).rejects.toMatchObject({ code: 'deadletters_closed' });
+      await expect(sink.write([letter(4)])).rejects.toMatchObject({ code: 'dead_letters_closed' });
     } finally {
       await cleanup();
     }
@@ -71,7 +71,7 @@ describe('file dead-letter sink', () => {
     const { dir, cleanup } = await tempDir();
     try {
       const sink = createFileDeadLetterSink({ path: dir }); // a directory: appending fails
-      await expect(sink.write([letter(1)])).rejects.toMatchObject({ code: 'deadletters_write_failed', retriable: true });
+      await expect(sink.write([letter(1)])).rejects.toMatchObject({ code: 'dead_letters_write_failed', retriable: true });
       expect(sink.count()).toBe(0);
     } finally {
       await cleanup();

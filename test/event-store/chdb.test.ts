@@ -98,8 +98,8 @@ describe('chdb event store', () => {
     await store.append([view(tenant, 1) as MeridianEvent]);
     await store.close();
     expect(await store.ping()).toBe(false);
-    await expect(store.append([view(tenant, 2)])).rejects.toMatchObject({ code: 'eventstore_closed' });
-    await expect(store.count({ tenant })).rejects.toMatchObject({ code: 'eventstore_closed' });
+    await expect(store.append([view(tenant, 2)])).rejects.toMatchObject({ code: 'event_store_closed' });
+    await expect(store.count({ tenant })).rejects.toMatchObject({ code: 'event_store_closed' });
   });
 
   it('fails fast on bad options', async () => {

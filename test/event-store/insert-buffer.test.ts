@@ -46,7 +46,7 @@ describe('insert buffer', () => {
     const buf = createInsertBuffer({ write: s.write, logger: silentLogger, instrumentation, batchSize: 100, flushIntervalMs: 3_600_000 });
     await buf.add([view('t', 1), view('t', 2)]);
     s.fail.next = 1;
-    await expect(buf.flush()).rejects.toMatchObject({ code: 'eventstore_flush_failed', retriable: true });
+    await expect(buf.flush()).rejects.toMatchObject({ code: 'event_store_flush_failed', retriable: true });
     expect(buf.pending).toBe(2);
     await buf.add([view('t', 3)]);
     await buf.flush();
@@ -70,12 +70,12 @@ describe('insert buffer', () => {
     const buf = createInsertBuffer({ write: s.write, logger: silentLogger, instrumentation: createInstrumentation(), batchSize: 2, maxPending: 5, flushIntervalMs: 3_600_000 });
     await buf.add([view('t', 1), view('t', 2)]);
     await buf.add([view('t', 3), view('t', 4)]);
-    await expect(buf.add([view('t', 5), view('t', 6)])).rejects.toMatchObject({ code: 'eventstore_backlog', retriable: true });
+    await expect(buf.add([view('t', 5), view('t', 6)])).rejects.toMatchObject({ code: 'event_store_backlog', retriable: true });
     expect(buf.pending).toBe(4);
     s.fail.next = 0;
     await buf.close();
     expect(ids(s.written)).toEqual([1, 2, 3, 4].map((i) => view('t', i).id));
-    await expect(buf.add([view('t', 7)])).rejects.toMatchObject({ code: 'eventstore_closed' });
+    await expect(buf.add([view('t', 7)])).rejects.toMatchObject({ code: 'event_store_closed' });
   });
 
   it('rejects bad options', () => {

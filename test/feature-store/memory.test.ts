@@ -260,7 +260,7 @@ describe('memory feature store', () => {
     };
     for (const [x, at] of [[Number.NaN, 0], [Infinity, 69], [-Infinity, 33]] as const) {
       await expect(store.apply([{ eventId: `bad-${at}`, updates: [{ op: 'user.vector', user: 'u', vector: vector(x, at) }] }])).rejects.toMatchObject({
-        code: 'invalid_update',
+        code: 'update_invalid',
       });
     }
     expect(await store.getUser('u')).toBeUndefined();

@@ -147,7 +147,7 @@ describe('createBm25Index', () => {
       } catch (e) {
         err = e;
       }
-      expect(isMeridianError(err) && err.code).toBe('invalid_index_option');
+      expect(isMeridianError(err) && err.code).toBe('index_option_invalid');
     }
   });
 });

@@ -14,7 +14,7 @@ describe('createExactVectorIndex', () => {
       } catch (e) {
         err = e;
       }
-      expect(isMeridianError(err) && err.code).toBe('invalid_index_option');
+      expect(isMeridianError(err) && err.code).toBe('index_option_invalid');
     }
   });
 });

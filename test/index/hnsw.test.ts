@@ -94,7 +94,7 @@ describe('createHnswVectorIndex', () => {
     } catch (e) {
       err = e;
     }
-    expect(isMeridianError(err) && err.code).toBe('invalid_index_option');
+    expect(isMeridianError(err) && err.code).toBe('index_option_invalid');
   });
 
   it('keeps markets apart: one graph per market, an item in several sits in each', () => {
@@ -124,7 +124,7 @@ describe('createHnswVectorIndex', () => {
       } catch (e) {
         err = e;
       }
-      expect(isMeridianError(err) && err.code).toBe('invalid_index_option');
+      expect(isMeridianError(err) && err.code).toBe('index_option_invalid');
     }
   });
 });

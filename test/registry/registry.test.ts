@@ -57,13 +57,13 @@ describe('model registry', () => {
     expect(await registry.rollback()).toBe(b.version);
     expect(await registry.active()).toBe(b.version);
     expect(await registry.rollback()).toBe(a.version);
-    await expect(registry.rollback()).rejects.toMatchObject({ code: 'model_no_previous' });
+    await expect(registry.rollback()).rejects.toMatchObject({ code: 'model_previous_missing' });
     expect(await registry.active()).toBe(a.version);
   });
 
   it('refuses to activate a version it does not have, and an artifact whose sizes disagree', async () => {
     await expect(registry.activate('2026-01-01T00-00-00Z-00000000')).rejects.toMatchObject({ code: 'model_not_found' });
-    await expect(registry.activate('../etc')).rejects.toMatchObject({ code: 'model_bad_version' });
+    await expect(registry.activate('../etc')).rejects.toMatchObject({ code: 'model_version_invalid' });
     await expect(registry.publish({ ...artifact(1), itemVectors: new Float32Array(5) })).rejects.toMatchObject({ code: 'model_invalid' });
   });
 

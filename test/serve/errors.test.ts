@@ -7,22 +7,22 @@ describe('error responses', () => {
     const { app } = await build();
     const res = await app.inject({ url: '/v1/nope?x=1' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ error: { code: 'not_found', message: 'no route for GET /v1/nope' } });
+    expect(res.json()).toEqual({ error: { code: 'route_not_found', message: 'no route for GET /v1/nope' } });
   });
 
   it('a wrong method is 404 not_found', async () => {
     const { app } = await build();
     const res = await app.inject({ method: 'DELETE', url: '/v1/trending?market=US' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toMatchObject({ error: { code: 'not_found' } });
+    expect(res.json()).toMatchObject({ error: { code: 'route_not_found' } });
   });
 
   it('a MeridianError keeps its status, code and field', async () => {
     const b = await build();
-    b.engine.failWith = new MeridianError('unknown_market', 'market: not served', { statusCode: 422, field: 'market' });
+    b.engine.failWith = new MeridianError('parameter_invalid', 'market: not served', { statusCode: 422, field: 'market' });
     const res = await b.app.inject({ url: '/v1/trending?market=ZZ' });
     expect(res.statusCode).toBe(422);
-    expect(res.json()).toEqual({ error: { code: 'unknown_market', message: 'market: not served', field: 'market' } });
+    expect(res.json()).toEqual({ error: { code: 'parameter_invalid', message: 'market: not served', field: 'market' } });
   });
 
   it('a missing item is the engine\'s 404', async () => {
@@ -48,7 +48,7 @@ describe('error responses', () => {
     b.engine.failWith = new TypeError("Cannot read properties of undefined (reading 'vector') at /srv/engine.ts:42");
     const res = await b.app.inject({ url: '/v1/search?q=shoe&market=US', headers: { 'x-request-id': 'req-abc.1' } });
     expect(res.statusCode).toBe(500);
-    expect(res.json()).toEqual({ error: { code: 'internal', message: 'internal error' } });
+    expect(res.json()).toEqual({ error: { code: 'internal_error', message: 'internal error' } });
     expect(res.body).not.toMatch(/vector|engine\.ts|TypeError|stack/);
     expect(res.headers['x-request-id']).toBe('req-abc.1');
     const logged = b.logs.find((l) => l.level === 'error');
@@ -70,7 +70,7 @@ describe('error responses', () => {
     b.engine.failWith = Object.assign(new Error('SELECT * FROM secrets failed'), { statusCode: 400, code: 'ER_PARSE' });
     const res = await b.app.inject({ url: '/v1/trending?market=US' });
     expect(res.statusCode).toBe(500);
-    expect(res.json()).toEqual({ error: { code: 'internal', message: 'internal error' } });
+    expect(res.json()).toEqual({ error: { code: 'internal_error', message: 'internal error' } });
   });
 
   it('replaces a request id that is too long or odd', async () => {

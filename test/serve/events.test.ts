@@ -129,10 +129,10 @@ describe('POST /v1/events', () => {
     ['not JSON at all', 'hello'],
     ['an empty body', ''],
     ['a prototype-poisoning body', '[{"__proto__": {"x": 1}}]'],
-  ])('answers 400 invalid_json for %s', async (_name, payload) => {
+  ])('answers 400 json_invalid for %s', async (_name, payload) => {
     const { res, body, engine } = await post(payload);
     expect(res.statusCode).toBe(400);
-    expect(body).toMatchObject({ error: { code: 'invalid_json' } });
+    expect(body).toMatchObject({ error: { code: 'json_invalid' } });
     expect(engine.calls).toEqual([]);
   });
 
@@ -141,18 +141,18 @@ describe('POST /v1/events', () => {
     ['events that is not an array', { events: 'x' }],
     ['a number', 42],
     ['null', null],
-  ])('answers 400 invalid_body for %s', async (_name, payload) => {
+  ])('answers 400 body_invalid for %s', async (_name, payload) => {
     const { res, body, engine } = await post(payload);
     expect(res.statusCode).toBe(400);
     expect(body).toEqual({
-      error: { code: 'invalid_body', message: 'events: expected a JSON array of events or {"events": [...]}', field: 'events' },
+      error: { code: 'body_invalid', message: 'events: expected a JSON array of events or {"events": [...]}', field: 'events' },
     });
     expect(engine.calls).toEqual([]);
   });
 
-  it('answers 415 unsupported_media_type for a non-JSON content type', async () => {
+  it('answers 415 media_type_unsupported for a non-JSON content type', async () => {
     const { res, body } = await post('[]', { 'content-type': 'text/csv' });
     expect(res.statusCode).toBe(415);
-    expect(body).toMatchObject({ error: { code: 'unsupported_media_type' } });
+    expect(body).toMatchObject({ error: { code: 'media_type_unsupported' } });
   });
 });

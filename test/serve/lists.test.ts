@@ -67,10 +67,10 @@ describe('GET /v1/recommendations', () => {
     ['bad locale', '/v1/recommendations?market=DE&locale=german', 'locale', undefined],
     ['bad tenant', '/v1/recommendations?market=DE&tenant=ACME!', 'tenant', undefined],
     ['user with a space', '/v1/recommendations?market=DE&user=a%20b', 'user', undefined],
-  ])('%s → 400 invalid_parameter naming the field', async (_name, url, field, message) => {
+  ])('%s → 400 parameter_invalid naming the field', async (_name, url, field, message) => {
     const { res, body, engine } = await get(url);
     expect(res.statusCode).toBe(400);
-    expect(body).toMatchObject({ error: { code: 'invalid_parameter', field } });
+    expect(body).toMatchObject({ error: { code: 'parameter_invalid', field } });
     const error = body.error as { message: string };
     expect(error.message.startsWith(`${field}: `)).toBe(true);
     if (message !== undefined) expect(error.message).toBe(message);
@@ -106,7 +106,7 @@ describe('item lists', () => {
   it('rejects an item id over the id limit, naming the field', async () => {
     const { res, body } = await get(`/v1/items/${'x'.repeat(129)}/similar?market=US`);
     expect(res.statusCode).toBe(400);
-    expect(body).toMatchObject({ error: { code: 'invalid_parameter', field: 'id' } });
+    expect(body).toMatchObject({ error: { code: 'parameter_invalid', field: 'id' } });
   });
 
   it('answers 414 uri_too_long for an id far beyond any limit', async () => {
@@ -115,10 +115,10 @@ describe('item lists', () => {
     expect(body).toMatchObject({ error: { code: 'uri_too_long' } });
   });
 
-  it('answers 400 invalid_url for a broken percent-encoding', async () => {
+  it('answers 400 url_invalid for a broken percent-encoding', async () => {
     const { res, body } = await get('/v1/items/%E0%A4%A/similar?market=US');
     expect(res.statusCode).toBe(400);
-    expect(body).toMatchObject({ error: { code: 'invalid_url' } });
+    expect(body).toMatchObject({ error: { code: 'url_invalid' } });
   });
 
   it('GET /v1/trending', async () => {
@@ -130,7 +130,7 @@ describe('item lists', () => {
   it.each(['/v1/trending', '/v1/items/a/similar', '/v1/items/a/bought-together'])('%s requires market', async (url) => {
     const { res, body } = await get(url);
     expect(res.statusCode).toBe(400);
-    expect(body).toEqual({ error: { code: 'invalid_parameter', message: 'market: is required', field: 'market' } });
+    expect(body).toEqual({ error: { code: 'parameter_invalid', message: 'market: is required', field: 'market' } });
   });
 
   it('serializes only the schema fields', async () => {
@@ -161,7 +161,7 @@ describe('GET /v1/search', () => {
   ])('%s → 400 naming q', async (_name, url) => {
     const { res, body, engine } = await get(url);
     expect(res.statusCode).toBe(400);
-    expect(body).toMatchObject({ error: { code: 'invalid_parameter', field: 'q' } });
+    expect(body).toMatchObject({ error: { code: 'parameter_invalid', field: 'q' } });
     expect(engine.calls).toEqual([]);
   });
 

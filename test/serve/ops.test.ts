@@ -114,7 +114,7 @@ describe('createApp as a plugin', () => {
       const res = await app.inject({ url: '/v1/trending?market=US' });
       expect(res.statusCode).toBe(200);
       const bad = await app.inject({ url: '/v1/trending' });
-      expect(bad.json()).toMatchObject({ error: { code: 'invalid_parameter', field: 'market' } });
+      expect(bad.json()).toMatchObject({ error: { code: 'parameter_invalid', field: 'market' } });
       const text = await registry.metrics();
       expect(text).toContain('meridian_http_requests_total{route="/v1/trending",method="GET",status_code="200"} 1');
     } finally {

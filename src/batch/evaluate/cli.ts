@@ -60,20 +60,20 @@ interface Args {
 function parseParts(v: string): LearnedPart[] {
   if (v === 'none') return [];
   const parts = v.split(',').map((p) => p.trim()).filter((p) => p !== '');
-  for (const p of parts) if (!LEARNED_PARTS.includes(p as LearnedPart)) throw badRequest('EVAL_BAD_ARGS', `--learned: unknown part "${p}" (${LEARNED_PARTS.join(', ')} or none)`, 'learned');
-  if (parts[0] !== 'pretrain') throw badRequest('EVAL_BAD_ARGS', '--learned: every configuration starts with pretrain (the item vectors the other parts refine)', 'learned');
+  for (const p of parts) if (!LEARNED_PARTS.includes(p as LearnedPart)) throw badRequest('evaluate_option_invalid', `--learned: unknown part "${p}" (${LEARNED_PARTS.join(', ')} or none)`, 'learned');
+  if (parts[0] !== 'pretrain') throw badRequest('evaluate_option_invalid', '--learned: every configuration starts with pretrain (the item vectors the other parts refine)', 'learned');
   return LEARNED_PARTS.filter((p) => parts.includes(p));
 }
 
 function number(flag: string, v: string, ok: (n: number) => boolean, what: string): number {
   const n = Number(v);
-  if (!ok(n)) throw badRequest('EVAL_BAD_ARGS', `--${flag} must be ${what}, got ${v}`, flag);
+  if (!ok(n)) throw badRequest('evaluate_option_invalid', `--${flag} must be ${what}, got ${v}`, flag);
   return n;
 }
 
 function learnedOptions(v: Record<string, string | boolean | undefined>): LearnedEvalOptions {
   const encoder = v['learned-encoder'];
-  if (encoder !== undefined && encoder !== 'tfjs' && encoder !== 'fixed') throw badRequest('EVAL_BAD_ARGS', `--learned-encoder must be tfjs or fixed, got ${String(encoder)}`, 'learned-encoder');
+  if (encoder !== undefined && encoder !== 'tfjs' && encoder !== 'fixed') throw badRequest('evaluate_option_invalid', `--learned-encoder must be tfjs or fixed, got ${String(encoder)}`, 'learned-encoder');
   const train = { ...DEFAULT_LEARNED_EVAL.train };
   if (encoder !== undefined) train.encoderFit = encoder;
   if (typeof v['half-life'] === 'string') train.halfLifeMs = number('half-life', v['half-life'], (n) => n > 0, 'a positive number of steps') * LINE_STEP_MS;
@@ -111,16 +111,16 @@ function parse(argv: readonly string[]): Args {
       strict: true,
     }).values;
   } catch (e) {
-    throw badRequest('EVAL_BAD_ARGS', `${(e as Error).message}\n${EVALUATE_USAGE}`);
+    throw badRequest('evaluate_option_invalid', `${(e as Error).message}\n${EVALUATE_USAGE}`);
   }
-  if (v.data === undefined) throw badRequest('EVAL_BAD_ARGS', `--data is required\n${EVALUATE_USAGE}`, 'data');
-  if (v.format !== 'lines' && v.format !== 'sessions') throw badRequest('EVAL_BAD_ARGS', `--format must be lines or sessions\n${EVALUATE_USAGE}`, 'format');
+  if (v.data === undefined) throw badRequest('evaluate_option_invalid', `--data is required\n${EVALUATE_USAGE}`, 'data');
+  if (v.format !== 'lines' && v.format !== 'sessions') throw badRequest('evaluate_option_invalid', `--format must be lines or sessions\n${EVALUATE_USAGE}`, 'format');
   const seed = Number(v.seed);
   const tuneCases = Number(v['tune-cases']);
-  if (!Number.isInteger(seed)) throw badRequest('EVAL_BAD_ARGS', `--seed must be an integer, got ${v.seed}`, 'seed');
-  if (!Number.isInteger(tuneCases) || tuneCases < 1) throw badRequest('EVAL_BAD_ARGS', `--tune-cases must be a positive integer`, 'tune-cases');
+  if (!Number.isInteger(seed)) throw badRequest('evaluate_option_invalid', `--seed must be an integer, got ${v.seed}`, 'seed');
+  if (!Number.isInteger(tuneCases) || tuneCases < 1) throw badRequest('evaluate_option_invalid', `--tune-cases must be a positive integer`, 'tune-cases');
   const seeds = v.seeds === undefined ? [seed] : v.seeds.split(',').map((x) => number('seeds', x, Number.isInteger, 'a list of integers'));
-  if (v.ablation && v.learned === 'none') throw badRequest('EVAL_BAD_ARGS', '--ablation needs a learned component (not --learned none)', 'ablation');
+  if (v.ablation && v.learned === 'none') throw badRequest('evaluate_option_invalid', '--ablation needs a learned component (not --learned none)', 'ablation');
   return { data: v.data, format: v.format, seed: seeds[0] as number, json: v.json, out: v.out, tuneCases, quick: v.quick, seeds, learned: learnedOptions(v) };
 }
 
@@ -133,7 +133,7 @@ export function datasetName(path: string, format: 'lines' | 'sessions'): string 
 
 async function load(a: Args): Promise<LoadedData> {
   const isDir = await stat(a.data).then((s) => s.isDirectory(), () => {
-    throw badRequest('EVAL_BAD_ARGS', `--data ${a.data} does not exist`, 'data');
+    throw badRequest('evaluate_option_invalid', `--data ${a.data} does not exist`, 'data');
   });
   if (a.format === 'lines') return loadLines(a.data);
   const dir = isDir ? a.data : dirname(a.data);

@@ -33,7 +33,7 @@ async function* lines(path: string): AsyncGenerator<[string, number]> {
 function itemId(v: unknown, where: string): number {
   const n = typeof v === 'string' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-    throw badRequest('EVAL_BAD_DATA', `${where}: item ids must be positive integers, got ${JSON.stringify(v)}`);
+    throw badRequest('evaluate_data_invalid', `${where}: item ids must be positive integers, got ${JSON.stringify(v)}`);
   }
   return n;
 }
@@ -53,7 +53,7 @@ function parseJson(line: string, where: string): unknown {
   try {
     return JSON.parse(line) as unknown;
   } catch (e) {
-    throw badRequest('EVAL_BAD_DATA', `${where}: invalid JSON (${(e as Error).message})`);
+    throw badRequest('evaluate_data_invalid', `${where}: invalid JSON (${(e as Error).message})`);
   }
 }
 
@@ -62,7 +62,7 @@ export async function* readSessions(path: string): AsyncGenerator<Int32Array> {
   for await (const [line, n] of lines(path)) {
     const where = `${path}:${n}`;
     const v = parseJson(line, where);
-    if (!Array.isArray(v)) throw badRequest('EVAL_BAD_DATA', `${where}: expected a JSON array of item ids`);
+    if (!Array.isArray(v)) throw badRequest('evaluate_data_invalid', `${where}: expected a JSON array of item ids`);
     yield Int32Array.from(v, (x) => itemId(x, where));
   }
 }
@@ -73,7 +73,7 @@ export async function* readSessionTests(path: string): AsyncGenerator<SessionCas
     const where = `${path}:${n}`;
     const v = parseJson(line, where) as { prefix?: unknown; target?: unknown } | null;
     if (v === null || typeof v !== 'object' || !Array.isArray(v.prefix)) {
-      throw badRequest('EVAL_BAD_DATA', `${where}: expected {"prefix": [...], "target": id}`);
+      throw badRequest('evaluate_data_invalid', `${where}: expected {"prefix": [...], "target": id}`);
     }
     yield { prefix: Int32Array.from(v.prefix as unknown[], (x) => itemId(x, where)), target: itemId(v.target, where) };
   }

@@ -73,7 +73,7 @@ export const DEFAULT_TRAIN: Readonly<TrainOptions> = Object.freeze({
 });
 
 const bad = (field: string, msg: string): never => {
-  throw badRequest('train_bad_option', `${field} ${msg}`, field);
+  throw badRequest('train_option_invalid', `${field} ${msg}`, field);
 };
 
 /** Fails fast, with the option's name, on a value training cannot use. */

@@ -56,8 +56,8 @@ export const DEFAULT_TRAIN_TUNE: Readonly<TrainTuneOptions> = Object.freeze({
 const PARTS: readonly ComponentName[] = ['knn', 'transitions', 'neighbours'];
 
 export function validateTuneOptions(o: TrainTuneOptions): void {
-  if (!Number.isInteger(o.tuneCases) || o.tuneCases < 1) throw badRequest('train_bad_option', `tuneCases must be an integer >= 1, got ${o.tuneCases}`, 'tuneCases');
-  if (o.cuts.length === 0 || !o.cuts.every((c) => Number.isInteger(c) && c >= 1)) throw badRequest('train_bad_option', `cuts must be integers >= 1, got ${o.cuts.join(',')}`, 'cuts');
+  if (!Number.isInteger(o.tuneCases) || o.tuneCases < 1) throw badRequest('train_option_invalid', `tuneCases must be an integer >= 1, got ${o.tuneCases}`, 'tuneCases');
+  if (o.cuts.length === 0 || !o.cuts.every((c) => Number.isInteger(c) && c >= 1)) throw badRequest('train_option_invalid', `cuts must be integers >= 1, got ${o.cuts.join(',')}`, 'cuts');
 }
 
 /** The validation part of a training run. */

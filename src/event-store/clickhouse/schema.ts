@@ -164,7 +164,7 @@ async function checkColumns(t: ClickHouseTransport, table: EventsTable): Promise
     const type = types.get(column);
     if (type === undefined || !accepted.includes(type)) {
       throw new MeridianError(
-        'eventstore_schema_mismatch',
+        'event_store_schema_mismatch',
         `clickhouse: ${table.name} exists but is not a Meridian events table: column ${column} is ${type ?? 'missing'}, expected ${accepted.join(' or ')}`,
       );
     }
@@ -200,7 +200,7 @@ export async function migrateEventsSchema(
   const ahead = [...done].filter((v) => v > newest);
   if (ahead.length > 0) {
     throw new MeridianError(
-      'eventstore_schema_newer',
+      'event_store_schema_newer',
       `clickhouse: ${table.name} is at schema version ${Math.max(...ahead)}, newer than this build knows (${newest}); run a newer Meridian`,
     );
   }

@@ -148,7 +148,7 @@ export async function createClickHouseEventStore({
   } catch (e) {
     await transport.close();
     if (e instanceof MeridianError && e.code === 'clickhouse_unavailable') {
-      throw unavailable('eventstore_unavailable', `clickhouse event store: cannot open ${parsed.origin}: ${e.message}`, e);
+      throw unavailable('event_store_unavailable', `clickhouse event store: cannot open ${parsed.origin}: ${e.message}`, e);
     }
     throw e;
   }

@@ -19,12 +19,12 @@ function checkOptions(o: MemoryFeatureStoreOptions): Required<Omit<MemoryFeature
   const appliedIdsLimit = o.appliedIdsLimit ?? 2_000_000;
   const trendingTopK = o.trendingTopK ?? 2_000;
   if (!Number.isInteger(appliedIdsLimit) || appliedIdsLimit < 1) {
-    throw badRequest('invalid_option', `appliedIdsLimit must be an integer >= 1, got ${appliedIdsLimit}`, 'appliedIdsLimit');
+    throw badRequest('option_invalid', `appliedIdsLimit must be an integer >= 1, got ${appliedIdsLimit}`, 'appliedIdsLimit');
   }
   if (!Number.isInteger(trendingTopK) || trendingTopK < 1) {
-    throw badRequest('invalid_option', `trendingTopK must be an integer >= 1, got ${trendingTopK}`, 'trendingTopK');
+    throw badRequest('option_invalid', `trendingTopK must be an integer >= 1, got ${trendingTopK}`, 'trendingTopK');
   }
-  if (o.snapshotPath === '') throw badRequest('invalid_option', 'snapshotPath must not be empty', 'snapshotPath');
+  if (o.snapshotPath === '') throw badRequest('option_invalid', 'snapshotPath must not be empty', 'snapshotPath');
   return { logger: o.logger, appliedIdsLimit, trendingTopK };
 }
 

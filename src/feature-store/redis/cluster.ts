@@ -223,7 +223,7 @@ export const isClusterUrl = (url: string): boolean => /^rediss?\+cluster:\/\//.t
 export function parseClusterUrl(url: string): ClusterUrl {
   const m = CLUSTER_URL.exec(url);
   const bad = (why: string): never => {
-    throw badRequest('invalid_option', `cluster url ${why}: expected redis+cluster://host:port[,host:port…][/?prefix=…]`, 'url');
+    throw badRequest('option_invalid', `cluster url ${why}: expected redis+cluster://host:port[,host:port…][/?prefix=…]`, 'url');
   };
   if (m === null) return bad('is malformed');
   const [, scheme, auth, hosts, query] = m;

@@ -99,19 +99,19 @@ function checkOptions(o: RedisFeatureStoreOptions): Checked {
     maxReconnectDelayMs: o.maxReconnectDelayMs ?? 2_000,
   };
   if (typeof c.url !== 'string' || !/^rediss?(\+cluster)?:\/\//.test(c.url)) {
-    throw badRequest('invalid_option', `url must start with redis://, rediss://, redis+cluster:// or rediss+cluster://, got "${redact(String(c.url))}"`, 'url');
+    throw badRequest('option_invalid', `url must start with redis://, rediss://, redis+cluster:// or rediss+cluster://, got "${redact(String(c.url))}"`, 'url');
   }
   for (const f of ['tenant', 'keyPrefix'] as const) {
     // A brace would move the hash tag of every key into the prefix.
     if (typeof c[f] !== 'string' || c[f] === '' || /[{}\s]/.test(c[f])) {
-      throw badRequest('invalid_option', `${f} must be a non-empty string without braces or spaces, got "${c[f]}"`, f);
+      throw badRequest('option_invalid', `${f} must be a non-empty string without braces or spaces, got "${c[f]}"`, f);
     }
   }
   for (const f of ['sessionTtlSeconds', 'appliedIdTtlSeconds', 'trendingMax'] as const) {
-    if (!Number.isInteger(c[f]) || c[f] < 1) throw badRequest('invalid_option', `${f} must be an integer >= 1, got ${c[f]}`, f);
+    if (!Number.isInteger(c[f]) || c[f] < 1) throw badRequest('option_invalid', `${f} must be an integer >= 1, got ${c[f]}`, f);
   }
   for (const f of ['commandTimeoutMs', 'connectTimeoutMs', 'maxReconnectDelayMs'] as const) {
-    if (!Number.isFinite(c[f]) || c[f] <= 0) throw badRequest('invalid_option', `${f} must be a positive number of ms, got ${c[f]}`, f);
+    if (!Number.isFinite(c[f]) || c[f] <= 0) throw badRequest('option_invalid', `${f} must be a positive number of ms, got ${c[f]}`, f);
   }
   return c;
 }
@@ -128,10 +128,10 @@ function toMeridianError(e: unknown, op: string): MeridianError {
   if (e instanceof MeridianError) return e;
   const msg = e instanceof Error ? e.message : String(e);
   if (e instanceof ReplyError && !RETRIABLE_REPLY.test(msg)) {
-    return new MeridianError('featurestore_error', `redis ${op}: ${msg}`, { cause: e });
+    return new MeridianError('feature_store_failed', `redis ${op}: ${msg}`, { cause: e });
   }
   // Connection refused or lost, timed out, not ready: the same call succeeds once Redis is back.
-  return unavailable('featurestore_unavailable', `redis ${op} failed: ${msg}`, e);
+  return unavailable('feature_store_unavailable', `redis ${op} failed: ${msg}`, e);
 }
 
 const closedError = (): MeridianError =>
@@ -291,7 +291,7 @@ function build(client: Redis | Cluster, k: RedisKeys, o: Checked, writer: ApplyW
 }
 
 /**
- * Connects to Redis and returns one tenant's feature store. Fails with `featurestore_unavailable`
+ * Connects to Redis and returns one tenant's feature store. Fails with `feature_store_unavailable`
  * when Redis cannot be reached at start; once connected, a lost connection is re-established
  * automatically, and calls made meanwhile fail fast with that retriable error.
  */
@@ -328,7 +328,7 @@ export async function openRedisFeatureStore(opts: RedisFeatureStoreOptions): Pro
     await client.connect();
   } catch (e) {
     client.disconnect();
-    throw unavailable('featurestore_unavailable', `cannot reach redis at ${redact(o.url)}: ${e instanceof Error ? e.message : String(e)}`, e);
+    throw unavailable('feature_store_unavailable', `cannot reach redis at ${redact(o.url)}: ${e instanceof Error ? e.message : String(e)}`, e);
   }
   down = false;
   logger.info('redis feature store connected', { url: redact(o.url), tenant: o.tenant, keyPrefix: o.keyPrefix, cluster: cluster !== undefined });

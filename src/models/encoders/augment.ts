@@ -29,12 +29,12 @@ export const MASKED = -1;
 const MIN_LENGTH = 3;
 
 export function validateAugment(a: AugmentOptions): void {
-  if (!Number.isInteger(a.copies) || a.copies < 1) throw badRequest('train_bad_option', `augment copies must be an integer >= 1, got ${a.copies}`, 'augment');
+  if (!Number.isInteger(a.copies) || a.copies < 1) throw badRequest('train_option_invalid', `augment copies must be an integer >= 1, got ${a.copies}`, 'augment');
   const ops = Object.entries(a.rates);
-  if (ops.length === 0) throw badRequest('train_bad_option', 'augment needs at least one of crop, mask, reorder', 'augment');
+  if (ops.length === 0) throw badRequest('train_option_invalid', 'augment needs at least one of crop, mask, reorder', 'augment');
   for (const [op, rate] of ops) {
-    if (!AUGMENT_OPS.includes(op as AugmentOp)) throw badRequest('train_bad_option', `unknown augmentation "${op}" (crop, mask, reorder)`, 'augment');
-    if (!(typeof rate === 'number' && rate > 0 && rate <= 1)) throw badRequest('train_bad_option', `augment rate of ${op} must be in (0, 1], got ${rate}`, 'augment');
+    if (!AUGMENT_OPS.includes(op as AugmentOp)) throw badRequest('train_option_invalid', `unknown augmentation "${op}" (crop, mask, reorder)`, 'augment');
+    if (!(typeof rate === 'number' && rate > 0 && rate <= 1)) throw badRequest('train_option_invalid', `augment rate of ${op} must be in (0, 1], got ${rate}`, 'augment');
   }
 }
 
@@ -43,7 +43,7 @@ export function parseAugment(spec: string, copies = 1): AugmentOptions {
   const rates: Partial<Record<AugmentOp, number>> = {};
   for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
     const [name, value] = part.split('=') as [string, string | undefined];
-    if (!AUGMENT_OPS.includes(name as AugmentOp)) throw badRequest('train_bad_option', `unknown augmentation "${name}" (crop, mask, reorder)`, 'augment');
+    if (!AUGMENT_OPS.includes(name as AugmentOp)) throw badRequest('train_option_invalid', `unknown augmentation "${name}" (crop, mask, reorder)`, 'augment');
     rates[name as AugmentOp] = value === undefined ? DEFAULT_AUGMENT_RATES[name as AugmentOp] : Number(value);
   }
   const a = { rates, copies };

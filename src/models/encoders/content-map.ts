@@ -11,8 +11,8 @@ export function fitContentMap(
   y: Float32Array,
   { n, inDim, dim, lambda = 0.1 }: { n: number; inDim: number; dim: number; lambda?: number },
 ): Float32Array {
-  if (x.length !== n * inDim || y.length !== n * dim) throw badRequest('train_bad_option', 'content map: x or y does not match n × dim');
-  if (!(lambda > 0)) throw badRequest('train_bad_option', `lambda must be > 0, got ${lambda}`, 'lambda');
+  if (x.length !== n * inDim || y.length !== n * dim) throw badRequest('train_option_invalid', 'content map: x or y does not match n × dim');
+  if (!(lambda > 0)) throw badRequest('train_option_invalid', `lambda must be > 0, got ${lambda}`, 'lambda');
   const p = inDim + 1;
   const a = new Float64Array(p * p);
   const b = new Float64Array(p * dim);

@@ -114,10 +114,10 @@ const sigmoid = (x: number): number => (x > 8 ? 1 : x < -8 ? 0 : 1 / (1 + Math.e
 
 function checkOptions(o: Item2VecOptions): void {
   const ints = ['dim', 'window', 'epochs'] as const;
-  for (const k of ints) if (!Number.isInteger(o[k]) || o[k] < 1) throw badRequest('train_bad_option', `${k} must be an integer >= 1, got ${o[k]}`, k);
-  if (!Number.isInteger(o.negatives) || o.negatives < 0) throw badRequest('train_bad_option', `negatives must be an integer >= 0`, 'negatives');
-  if (!(o.lr > 0) || !(o.minLr >= 0) || o.minLr > o.lr) throw badRequest('train_bad_option', 'need 0 <= minLr <= lr and lr > 0', 'lr');
-  if (!(o.adversarial >= 0) || !(o.adversarialWeight >= 0)) throw badRequest('train_bad_option', 'adversarial and adversarialWeight must be >= 0', 'adversarial');
+  for (const k of ints) if (!Number.isInteger(o[k]) || o[k] < 1) throw badRequest('train_option_invalid', `${k} must be an integer >= 1, got ${o[k]}`, k);
+  if (!Number.isInteger(o.negatives) || o.negatives < 0) throw badRequest('train_option_invalid', `negatives must be an integer >= 0`, 'negatives');
+  if (!(o.lr > 0) || !(o.minLr >= 0) || o.minLr > o.lr) throw badRequest('train_option_invalid', 'need 0 <= minLr <= lr and lr > 0', 'lr');
+  if (!(o.adversarial >= 0) || !(o.adversarialWeight >= 0)) throw badRequest('train_option_invalid', 'adversarial and adversarialWeight must be >= 0', 'adversarial');
   if (o.augment !== undefined) validateAugment(o.augment);
 }
 
@@ -138,7 +138,7 @@ export async function trainItem2Vec(
   const { dim, window, negatives, epochs } = o;
   const rng = createRng(o.seed);
   if (initial !== undefined && (initial.vectors.length !== numItems * dim || initial.context.length !== numItems * dim)) {
-    throw badRequest('train_bad_option', 'initial vectors do not match numItems × dim', 'initial');
+    throw badRequest('train_option_invalid', 'initial vectors do not match numItems × dim', 'initial');
   }
   const w = initial?.vectors.slice() ?? new Float32Array(numItems * dim);
   if (initial === undefined) for (let i = 0; i < w.length; i++) w[i] = (rng.next() - 0.5) / dim;

@@ -71,10 +71,10 @@ export function countTargets(seqs: readonly ShopperSequence[], o: TargetFilter):
 }
 
 function check(o: NextItemOptions): void {
-  for (const k of ['epochs', 'maxHistory'] as const) if (!Number.isInteger(o[k]) || o[k] < 1) throw badRequest('train_bad_option', `${k} must be an integer >= 1, got ${o[k]}`, k);
-  if (!Number.isInteger(o.negatives) || o.negatives < 1) throw badRequest('train_bad_option', 'negatives must be an integer >= 1', 'negatives');
-  if (!(o.lr > 0) || !(o.halfLifeMs > 0)) throw badRequest('train_bad_option', 'lr and halfLifeMs must be > 0', 'lr');
-  if (!(o.adversarial >= 0) || !(o.adversarialWeight >= 0)) throw badRequest('train_bad_option', 'adversarial and adversarialWeight must be >= 0', 'adversarial');
+  for (const k of ['epochs', 'maxHistory'] as const) if (!Number.isInteger(o[k]) || o[k] < 1) throw badRequest('train_option_invalid', `${k} must be an integer >= 1, got ${o[k]}`, k);
+  if (!Number.isInteger(o.negatives) || o.negatives < 1) throw badRequest('train_option_invalid', 'negatives must be an integer >= 1', 'negatives');
+  if (!(o.lr > 0) || !(o.halfLifeMs > 0)) throw badRequest('train_option_invalid', 'lr and halfLifeMs must be > 0', 'lr');
+  if (!(o.adversarial >= 0) || !(o.adversarialWeight >= 0)) throw badRequest('train_option_invalid', 'adversarial and adversarialWeight must be >= 0', 'adversarial');
   if (o.augment !== undefined) validateAugment(o.augment);
 }
 

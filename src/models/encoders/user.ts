@@ -32,7 +32,7 @@ export interface ContentEncoder {
 }
 
 const checkDim = (dim: number): void => {
-  if (!Number.isInteger(dim) || dim < 1) throw badRequest('invalid_encoder_option', `dim must be an integer >= 1, got ${dim}`, 'dim');
+  if (!Number.isInteger(dim) || dim < 1) throw badRequest('encoder_option_invalid', `dim must be an integer >= 1, got ${dim}`, 'dim');
 };
 
 /** How much each part of an item's content counts in its vector (each part is unit length first). */
@@ -104,7 +104,7 @@ export function createHashedContentEncoder(
   checkDim(dim);
   const w = { ...DEFAULT_CONTENT_WEIGHTS, ...weights };
   for (const [k, v] of Object.entries(w)) {
-    if (!Number.isFinite(v) || v < 0) throw badRequest('invalid_encoder_option', `weights.${k} must be >= 0, got ${v}`, `weights.${k}`);
+    if (!Number.isFinite(v) || v < 0) throw badRequest('encoder_option_invalid', `weights.${k} must be >= 0, got ${v}`, `weights.${k}`);
   }
   return {
     name: `hashed-content-${dim}`,
@@ -156,11 +156,11 @@ export function createDecayMixEncoder({
 }): UserEncoder {
   checkDim(dim);
   if (!Number.isFinite(halfLifeMs) || halfLifeMs <= 0) {
-    throw badRequest('invalid_encoder_option', `halfLifeMs must be a positive number, got ${halfLifeMs}`, 'halfLifeMs');
+    throw badRequest('encoder_option_invalid', `halfLifeMs must be a positive number, got ${halfLifeMs}`, 'halfLifeMs');
   }
   const w: EncoderWeights = { ...DEFAULT_ENCODER_WEIGHTS, ...weights };
   for (const [k, v] of Object.entries(w)) {
-    if (!Number.isFinite(v)) throw badRequest('invalid_encoder_option', `weights.${k} must be a finite number`, `weights.${k}`);
+    if (!Number.isFinite(v)) throw badRequest('encoder_option_invalid', `weights.${k} must be a finite number`, `weights.${k}`);
   }
   // Steps run once per event and their results are short-lived (the store copies what it keeps).
   const arena = createVectorArena();

@@ -85,9 +85,9 @@ function growFloat(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayB
 /** Throws a clear error on a bad option (what `createSequenceCore` checks first). */
 export function checkSequenceOptions({ segmentLength = 50, historyLength = 20, maxGap = 3, popularKept = 256 }: Omit<OnlineSequenceOptions, 'params'>): void {
   for (const [name, v] of Object.entries({ segmentLength, historyLength, maxGap, popularKept })) {
-    if (!Number.isInteger(v) || v < 1) throw badRequest('invalid_option', `${name} must be an integer >= 1, got ${v}`, name);
+    if (!Number.isInteger(v) || v < 1) throw badRequest('option_invalid', `${name} must be an integer >= 1, got ${v}`, name);
   }
-  if (historyLength > segmentLength) throw badRequest('invalid_option', `historyLength (${historyLength}) must not exceed segmentLength (${segmentLength})`, 'historyLength');
+  if (historyLength > segmentLength) throw badRequest('option_invalid', `historyLength (${historyLength}) must not exceed segmentLength (${segmentLength})`, 'historyLength');
 }
 
 export function createSequenceCore({

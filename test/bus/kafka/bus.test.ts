@@ -86,7 +86,7 @@ describe('kafka bus', () => {
     await first.subscribe(group, async (records) => {
       for (const r of records) attempted.add(r.event.id);
       // A retriable error is an outage: retried until the consumer goes away, never dead-lettered.
-      if (down) throw new MeridianError('store_unavailable', 'store down', { retriable: true, statusCode: 503 });
+      if (down) throw new MeridianError('event_store_unavailable', 'store down', { retriable: true, statusCode: 503 });
       for (const r of records) handled.push(r.event.id);
     });
     const a = Array.from({ length: 5 }, (_, i) => view(tenant, i));

@@ -167,6 +167,6 @@ describe('kafka consumer under failure and load', () => {
     expect(m?.value?.toString()).toBe(letter.raw);
     expect(deadLetterHeaders(m ?? {})).toMatchObject({ reason: 'invalid_field', error: 'market: must match ^[A-Z]{2}$', source: 'http', position: '3' });
     await sink.close();
-    await expect(sink.write([letter])).rejects.toMatchObject({ code: 'deadletters_closed' });
+    await expect(sink.write([letter])).rejects.toMatchObject({ code: 'dead_letters_closed' });
   });
 });

@@ -108,7 +108,7 @@ describe('clickhouse event store: failing inserts', () => {
     const tenant = uniquePrefix('retry');
     proxy.failInserts(5);
     await store.append([view(tenant, 1), view(tenant, 2)]);
-    await expect(store.flush()).rejects.toMatchObject({ code: 'eventstore_flush_failed', retriable: true });
+    await expect(store.flush()).rejects.toMatchObject({ code: 'event_store_flush_failed', retriable: true });
     expect(inserts).toEqual([false, false]); // the first try and one retry
     await store.append([view(tenant, 3)]);
     expect(await direct.count({ tenant })).toBe(0);
@@ -124,7 +124,7 @@ describe('clickhouse event store: failing inserts', () => {
     const { proxy, store, inserts } = await setup(3);
     proxy.failInserts(1, 500, "Code: 60, e.displayText() = DB::Exception: Table x.y doesn't exist., e.what() = DB::Exception");
     await store.append([view(uniquePrefix('retry'), 1)]);
-    await expect(store.flush()).rejects.toMatchObject({ code: 'eventstore_flush_failed', cause: expect.objectContaining({ code: 'clickhouse_failed' }) });
+    await expect(store.flush()).rejects.toMatchObject({ code: 'event_store_flush_failed', cause: expect.objectContaining({ code: 'clickhouse_failed' }) });
     expect(inserts).toEqual([false]);
   });
 

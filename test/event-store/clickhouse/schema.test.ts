@@ -133,11 +133,11 @@ describe('clickhouse schema and migrations, on the test server', () => {
     const newer = fresh();
     await open(newer);
     await sql(`INSERT INTO ${newer}.schema_version (target, version, name) VALUES ('events', 99, 'from the future')`);
-    await expect(open(newer)).rejects.toMatchObject({ code: 'eventstore_schema_newer', message: expect.stringContaining('99') });
+    await expect(open(newer)).rejects.toMatchObject({ code: 'event_store_schema_newer', message: expect.stringContaining('99') });
     const foreign = fresh();
     await sql(`CREATE DATABASE ${foreign}`);
     await sql(`CREATE TABLE ${foreign}.events (tenant String, id UInt64) ENGINE = Memory`);
-    await expect(open(foreign)).rejects.toMatchObject({ code: 'eventstore_schema_mismatch', message: expect.stringContaining('id is UInt64') });
+    await expect(open(foreign)).rejects.toMatchObject({ code: 'event_store_schema_mismatch', message: expect.stringContaining('id is UInt64') });
   });
 });
 

@@ -86,8 +86,8 @@ describe('clickhouse event store', () => {
     const tables = await (await fetch(url, { method: 'POST', body: `SELECT count() FROM ${database}.${table} WHERE tenant = '${tenant}'` })).text();
     expect(tables.trim()).toBe('1'); // close flushed into the named table
     expect(await store.ping()).toBe(false);
-    await expect(store.append([view(tenant, 2)])).rejects.toMatchObject({ code: 'eventstore_closed' });
-    await expect(store.count({ tenant })).rejects.toMatchObject({ code: 'eventstore_closed' });
+    await expect(store.append([view(tenant, 2)])).rejects.toMatchObject({ code: 'event_store_closed' });
+    await expect(store.count({ tenant })).rejects.toMatchObject({ code: 'event_store_closed' });
   });
 
   it('reads user, password, database, table and TLS from the URL', () => {
@@ -113,7 +113,7 @@ describe('clickhouse event store', () => {
   it('fails to open with a retriable error when no server answers', async () => {
     const started = Date.now();
     await expect(createClickHouseEventStore({ ...base, url: 'http://127.0.0.1:1', retries: 1, retryBaseMs: 10 })).rejects.toMatchObject({
-      code: 'eventstore_unavailable',
+      code: 'event_store_unavailable',
       retriable: true,
     });
     expect(Date.now() - started).toBeLessThan(5000);

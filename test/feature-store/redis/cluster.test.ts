@@ -227,7 +227,7 @@ describe('cluster URL', () => {
       expect(() => parseClusterUrl(url), url).toThrow(/cluster url/);
     }
     await expect(openRedisFeatureStore({ url: 'redis+cluster://h:1/?prefix=a{b', tenant: TENANT, logger: silentLogger, instrumentation: createInstrumentation() })).rejects.toMatchObject({
-      code: 'invalid_option',
+      code: 'option_invalid',
     });
   });
 });

@@ -87,8 +87,8 @@ describe('redis feature store outages', () => {
     const err: unknown = await store.apply([event('e2')]).catch((e: unknown) => e);
     expect(performance.now() - t0).toBeLessThan(1_000);
     expect(err).toBeInstanceOf(MeridianError);
-    expect(err).toMatchObject({ code: 'featurestore_unavailable', retriable: true, statusCode: 503 });
-    await expect(store.getUser('u:1')).rejects.toMatchObject({ code: 'featurestore_unavailable', retriable: true });
+    expect(err).toMatchObject({ code: 'feature_store_unavailable', retriable: true, statusCode: 503 });
+    await expect(store.getUser('u:1')).rejects.toMatchObject({ code: 'feature_store_unavailable', retriable: true });
     // (A ping sent just before the connection noticed the loss may fail too; it is not asserted.)
     expect(calls.filter((c) => !c.ok && c.op !== 'ping').map((c) => c.op)).toEqual(['apply', 'getUser']);
 
@@ -131,6 +131,6 @@ describe('redis feature store outages', () => {
       logger: silentLogger,
       instrumentation: createInstrumentation(),
     });
-    await expect(opening).rejects.toMatchObject({ code: 'featurestore_unavailable', retriable: true });
+    await expect(opening).rejects.toMatchObject({ code: 'feature_store_unavailable', retriable: true });
   });
 });

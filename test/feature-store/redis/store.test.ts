@@ -276,11 +276,11 @@ describe('redis feature store', () => {
 
   it('refuses bad options before connecting', async () => {
     const base = { url, tenant: TENANT, logger: silentLogger, instrumentation: createInstrumentation() };
-    await expect(openRedisFeatureStore({ ...base, url: 'http://127.0.0.1:6379' })).rejects.toMatchObject({ code: 'invalid_option', field: 'url' });
-    await expect(openRedisFeatureStore({ ...base, tenant: 'a{b}' })).rejects.toMatchObject({ code: 'invalid_option', field: 'tenant' });
-    await expect(openRedisFeatureStore({ ...base, keyPrefix: '' })).rejects.toMatchObject({ code: 'invalid_option', field: 'keyPrefix' });
-    await expect(openRedisFeatureStore({ ...base, sessionTtlSeconds: 0 })).rejects.toMatchObject({ code: 'invalid_option' });
-    await expect(openRedisFeatureStore({ ...base, trendingMax: 1.5 })).rejects.toMatchObject({ code: 'invalid_option' });
+    await expect(openRedisFeatureStore({ ...base, url: 'http://127.0.0.1:6379' })).rejects.toMatchObject({ code: 'option_invalid', field: 'url' });
+    await expect(openRedisFeatureStore({ ...base, tenant: 'a{b}' })).rejects.toMatchObject({ code: 'option_invalid', field: 'tenant' });
+    await expect(openRedisFeatureStore({ ...base, keyPrefix: '' })).rejects.toMatchObject({ code: 'option_invalid', field: 'keyPrefix' });
+    await expect(openRedisFeatureStore({ ...base, sessionTtlSeconds: 0 })).rejects.toMatchObject({ code: 'option_invalid' });
+    await expect(openRedisFeatureStore({ ...base, trendingMax: 1.5 })).rejects.toMatchObject({ code: 'option_invalid' });
   });
 
   it('answers like the memory store for a random stream of updates', async () => {
