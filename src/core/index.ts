@@ -8,3 +8,4 @@ export * from './text.ts';
 export * from './id-table.ts';
 export * from './threads.ts';
 export * from './float-arena.ts';
+export * from './grow.ts';
