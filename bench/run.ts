@@ -3,20 +3,20 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBenchEngine, type BenchEngine } from './engine.ts';
-import { runEncoder } from './encoder.ts';
-import { runFreshness } from './freshness.ts';
-import { runIndex } from './index.ts';
-import { runPipeline } from './pipeline.ts';
-import { renderPlot, renderSummary } from './report.ts';
-import { runReplay } from './replay.ts';
-import { runSequence } from './sequence.ts';
-import { runServing } from './serving.ts';
-import { runSwap } from './swap.ts';
-import { cpuMeter, nowMs } from './stats.ts';
-import { runTraining } from './training.ts';
-import { SECTIONS, type BenchContext, type BenchOptions, type BenchResults, type Machine, type Section, type SectionName, type SectionResult } from './types.ts';
-import { runUpdater } from './updater.ts';
+import { startBenchEngine, type BenchEngine } from './harness/engine.ts';
+import { runEncoder } from './sections/encoder.ts';
+import { runFreshness } from './sections/freshness.ts';
+import { runIndex } from './sections/vector-index.ts';
+import { runPipeline } from './sections/pipeline.ts';
+import { renderPlot, renderSummary } from './harness/report.ts';
+import { runReplay } from './sections/replay.ts';
+import { runSequence } from './sections/sequence.ts';
+import { runServing } from './sections/serving.ts';
+import { runSwap } from './sections/swap.ts';
+import { cpuMeter, nowMs } from './harness/stats.ts';
+import { runTraining } from './sections/training.ts';
+import { SECTIONS, type BenchContext, type BenchOptions, type BenchResults, type Machine, type Section, type SectionName, type SectionResult } from './harness/types.ts';
+import { runUpdater } from './sections/updater.ts';
 
 /**
  * `npm run bench [-- --quick] [--only serving,index] [--out bench/results] [--seed N] [--profile]`:

@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { readLineSequences } from '../src/batch/evaluate/readers.ts';
-import { createRng } from '../src/core/index.ts';
-import type { MeridianEvent } from '../src/ingest/index.ts';
-import { createOnlineSequence, type OnlineSequenceModel, type OnlineSequenceOptions } from '../src/models/index.ts';
-import { storefront } from './engine.ts';
-import { cpuMeter, nowMs, percentiles, round, rounded, type Percentiles } from './stats.ts';
-import type { BenchOptions, Figure, Section } from './types.ts';
+import { readLineSequences } from '../../src/batch/evaluate/readers.ts';
+import { createRng } from '../../src/core/index.ts';
+import type { MeridianEvent } from '../../src/ingest/index.ts';
+import { createOnlineSequence, type OnlineSequenceModel, type OnlineSequenceOptions } from '../../src/models/index.ts';
+import { storefront } from '../harness/engine.ts';
+import { cpuMeter, nowMs, percentiles, round, rounded, type Percentiles } from '../harness/stats.ts';
+import type { BenchOptions, Figure, Section } from '../harness/types.ts';
 
 /**
  * The online sequence model alone (src/online/sequence.ts, the model `meridian evaluate` measures):
@@ -17,7 +17,7 @@ import type { BenchOptions, Figure, Section } from './types.ts';
  * and at beauty's (its sequences fed as events). The same events are also fed without the segment
  * cap, to show what the cap bounds.
  *
- * `node --import tsx bench/sequence.ts [--quick] [--beauty PATH]` prints the figures and the data as
+ * `node --import tsx bench/sections/sequence.ts [--quick] [--beauty PATH]` prints the figures and the data as
  * JSON. Requests are asked for logged-in shoppers (as the serving bench asks), sessions where there
  * are too few of them.
  */

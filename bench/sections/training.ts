@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { collectTrainingData, linesTrainingData, parseAugment } from '../src/models/index.ts';
-import { readLineSequences, trainModel, type TrainOptions } from '../src/batch/index.ts';
-import type { MeridianEvent } from '../src/ingest/index.ts';
-import { storefront } from './engine.ts';
-import { nowMs, percentiles, round, rounded, type Percentiles } from './stats.ts';
-import type { BenchOptions, Figure, Section } from './types.ts';
+import { collectTrainingData, linesTrainingData, parseAugment } from '../../src/models/index.ts';
+import { readLineSequences, trainModel, type TrainOptions } from '../../src/batch/index.ts';
+import type { MeridianEvent } from '../../src/ingest/index.ts';
+import { storefront } from '../harness/engine.ts';
+import { nowMs, percentiles, round, rounded, type Percentiles } from '../harness/stats.ts';
+import type { BenchOptions, Figure, Section } from '../harness/types.ts';
 
 /**
  * Training time per epoch of the batch trainer (item2vec pretraining, `trainModel` of src/batch), on

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
  * CPU profiles of one measured phase (the V8 profiler that `node --cpu-prof` uses, started and
  * stopped around the phase through the inspector, so set-up is not in it), and a plain-text
  * summary of where the time went: by function, by file and by area of the code.
- * `node --import tsx bench/profile.ts <file.cpuprofile> [top]` prints the summary of a saved profile.
+ * `node --import tsx bench/harness/profile.ts <file.cpuprofile> [top]` prints the summary of a saved profile.
  */
 interface CallFrame {
   functionName: string;
@@ -48,7 +48,7 @@ export async function startProfile(): Promise<Profiler> {
   };
 }
 
-const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 function fileOf(cf: CallFrame): string {
   if (cf.url === '') return `(${cf.functionName || 'native'})`;
@@ -132,7 +132,7 @@ export function summarizeProfile(p: CpuProfile, n = 15): string {
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const path = process.argv[2];
   if (path === undefined) {
-    process.stderr.write('usage: node --import tsx bench/profile.ts <file.cpuprofile> [top]\n');
+    process.stderr.write('usage: node --import tsx bench/harness/profile.ts <file.cpuprofile> [top]\n');
     process.exitCode = 2;
   } else {
     const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;

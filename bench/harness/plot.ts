@@ -1,5 +1,5 @@
-import type { IndexCaseResult } from './index.ts';
-import type { ServingData, Target } from './serving.ts';
+import type { IndexCaseResult } from '../sections/vector-index.ts';
+import type { ServingData, Target } from '../sections/serving.ts';
 import type { BenchResults } from './types.ts';
 
 /**

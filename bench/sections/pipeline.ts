@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { createInstrumentation, silentLogger } from '../src/core/index.ts';
-import { createKafkaBus } from '../src/bus/index.ts';
-import { type MeridianEvent } from '../src/ingest/index.ts';
-import { runWorker } from '../src/main/index.ts';
-import { createCatalog, createShoppers, createTraffic } from '../src/simulate/index.ts';
-import { embeddedConfig } from './engine.ts';
-import { profiled } from './profile.ts';
-import { cpuMeter, nowMs, round } from './stats.ts';
-import type { Figure, Section } from './types.ts';
+import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
+import { createKafkaBus } from '../../src/bus/index.ts';
+import { type MeridianEvent } from '../../src/ingest/index.ts';
+import { runWorker } from '../../src/main/index.ts';
+import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';
+import { embeddedConfig } from '../harness/engine.ts';
+import { profiled } from '../harness/profile.ts';
+import { cpuMeter, nowMs, round } from '../harness/stats.ts';
+import type { Figure, Section } from '../harness/types.ts';
 
 /**
  * The production path: a backlog of simulated events in a Kafka topic, then `meridian worker`

@@ -1,6 +1,6 @@
-import type { EncoderCost, EncoderData } from './encoder.ts';
-import type { IndexCaseResult } from './index.ts';
-import type { ServingData, ServingRun } from './serving.ts';
+import type { EncoderCost, EncoderData } from '../sections/encoder.ts';
+import type { IndexCaseResult } from '../sections/vector-index.ts';
+import type { ServingData, ServingRun } from '../sections/serving.ts';
 import { pass, type BenchResults, type Figure, type SectionResult } from './types.ts';
 
 const OP = { '<=': '≤', '>=': '≥' } as const;
@@ -108,7 +108,7 @@ const METHOD = [
   '- Speed on a shared machine moves with what else runs: compare ratios and CPU per request rather than absolute numbers, and read the ' +
     'load average and how long the bench waited for a core (Linux schedstat of its main thread, per section below).',
   '- `--profile` takes a V8 CPU profile of each measured phase (`profiles/*.cpuprofile` for Chrome DevTools, `*.txt` summaries by area, ' +
-    'file and function; `node --import tsx bench/profile.ts FILE` summarizes one). On a busy machine the profiler samples wall time ' +
+    'file and function; `node --import tsx bench/harness/profile.ts FILE` summarizes one). On a busy machine the profiler samples wall time ' +
     'while the thread is runnable, so time spent descheduled shows up where the thread was (often `writev`).',
 ];
 

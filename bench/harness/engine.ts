@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type Config } from '../src/config/index.ts';
-import { createRng, silentLogger } from '../src/core/index.ts';
-import type { MeridianEvent } from '../src/ingest/index.ts';
-import { createRuntime, type Runtime } from '../src/main/index.ts';
-import { buildServer } from '../src/serve/index.ts';
-import { createCatalog, createShoppers, createTraffic, type Catalog } from '../src/simulate/index.ts';
+import { loadConfig, type Config } from '../../src/config/index.ts';
+import { createRng, silentLogger } from '../../src/core/index.ts';
+import type { MeridianEvent } from '../../src/ingest/index.ts';
+import { createRuntime, type Runtime } from '../../src/main/index.ts';
+import { buildServer } from '../../src/serve/index.ts';
+import { createCatalog, createShoppers, createTraffic, type Catalog } from '../../src/simulate/index.ts';
 import { nowMs } from './stats.ts';
 
 /** The embedded engine with in-memory stores: what `npm start` runs, minus the snapshot and chDB files. */

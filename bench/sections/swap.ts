@@ -2,19 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectTrainingData } from '../src/models/index.ts';
-import { trainModel } from '../src/batch/index.ts';
-import { createLogger, silentLogger } from '../src/core/index.ts';
-import type { MeridianEvent } from '../src/ingest/index.ts';
-import { createRuntime, parseTrainFlags, trainOptions, type Runtime } from '../src/main/index.ts';
-import { createModelRegistry, type ModelArtifact } from '../src/registry/index.ts';
-import { buildServer } from '../src/serve/index.ts';
-import { embeddedConfig, ingestAll, recommendationsPath, sample, storefront, type KnownShopper, type StorefrontSize } from './engine.ts';
-import { cpuMeter, nowMs, round, type CpuUsage } from './stats.ts';
+import { collectTrainingData } from '../../src/models/index.ts';
+import { trainModel } from '../../src/batch/index.ts';
+import { createLogger, silentLogger } from '../../src/core/index.ts';
+import type { MeridianEvent } from '../../src/ingest/index.ts';
+import { createRuntime, parseTrainFlags, trainOptions, type Runtime } from '../../src/main/index.ts';
+import { createModelRegistry, type ModelArtifact } from '../../src/registry/index.ts';
+import { buildServer } from '../../src/serve/index.ts';
+import { embeddedConfig, ingestAll, recommendationsPath, sample, storefront, type KnownShopper, type StorefrontSize } from '../harness/engine.ts';
+import { cpuMeter, nowMs, round, type CpuUsage } from '../harness/stats.ts';
 import { firstNaming, ok, timeline, windowOf, type Recorded, type Second, type SwapLoadSpec, type Window } from './swap-load.ts';
-import { profiled } from './profile.ts';
-import { request, tsChild } from './threads.ts';
-import type { BenchOptions, Figure, Section } from './types.ts';
+import { profiled } from '../harness/profile.ts';
+import { request, tsChild } from '../harness/threads.ts';
+import type { BenchOptions, Figure, Section } from '../harness/types.ts';
 
 /**
  * A model hot swap under load: the engine (embedded defaults, a model registry in a temporary

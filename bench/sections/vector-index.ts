@@ -1,9 +1,9 @@
 import type { Worker } from 'node:worker_threads';
-import { loadConfig } from '../src/config/index.ts';
-import type { AnswerReply, BuildRequest, BuiltReply, ShardReply } from './index-shard.ts';
-import { percentiles, round, rounded, nowMs, type Percentiles } from './stats.ts';
-import { request, tsWorker } from './threads.ts';
-import type { BenchOptions, Figure, Section } from './types.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import type { AnswerReply, BuildRequest, BuiltReply, ShardReply } from './vector-index-shard.ts';
+import { percentiles, round, rounded, nowMs, type Percentiles } from '../harness/stats.ts';
+import { request, tsWorker } from '../harness/threads.ts';
+import type { BenchOptions, Figure, Section } from '../harness/types.ts';
 import { defaultSpec, queryBatch, type VectorKind, type VectorSpec } from './vectors.ts';
 
 /**
@@ -116,7 +116,7 @@ export async function runIndexCase(c: IndexCase, opts: BenchOptions): Promise<In
   const config = loadConfig({ env: {} });
   const params = { M: config.index.M, efConstruction: c.efConstruction, efSearch: config.index.efSearch };
   const spec = defaultSpec(c.kind, opts.seed, config.index.dim);
-  const workers = Array.from({ length: c.shards }, () => tsWorker(new URL('./index-shard.ts', import.meta.url)));
+  const workers = Array.from({ length: c.shards }, () => tsWorker(new URL('./vector-index-shard.ts', import.meta.url)));
   try {
     opts.log(`index ${c.label}: building ${c.shards} shard(s)`);
     const { wallSeconds, built } = await buildShards(workers, c, spec, params);

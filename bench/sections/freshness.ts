@@ -1,9 +1,9 @@
 import type { Registry } from 'prom-client';
-import { createRng } from '../src/core/index.ts';
-import { recommendationsPath, type BenchEngine, type KnownShopper } from './engine.ts';
-import { profiled } from './profile.ts';
-import { percentiles, rounded, nowMs, Samples, type Percentiles } from './stats.ts';
-import type { BenchOptions, Figure, Section } from './types.ts';
+import { createRng } from '../../src/core/index.ts';
+import { recommendationsPath, type BenchEngine, type KnownShopper } from '../harness/engine.ts';
+import { profiled } from '../harness/profile.ts';
+import { percentiles, rounded, nowMs, Samples, type Percentiles } from '../harness/stats.ts';
+import type { BenchOptions, Figure, Section } from '../harness/types.ts';
 
 /**
  * Freshness: a shopper clicks the top recommendation (POST /v1/events), and the storefront asks

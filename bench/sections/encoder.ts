@@ -3,19 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { collectTrainingData } from '../src/models/index.ts';
-import { DEFAULT_TRAIN, trainModel, type SequentialMetrics } from '../src/batch/index.ts';
-import { silentLogger } from '../src/core/index.ts';
-import { createMemoryFeatureStore } from '../src/feature-store/index.ts';
-import { type EventUpdates } from '../src/features/index.ts';
-import { encodeVector } from '../src/feature-store/memory/snapshot.ts';
-import { encodeEvent, newScriptCall, redisKeys } from '../src/feature-store/redis/encode.ts';
-import { shopperKey, type MeridianEvent, type ShopperEventType } from '../src/ingest/index.ts';
-import { createDecayMixEncoder, createHashedContentEncoder, type ContentEncoder, type UserEncoder } from '../src/models/index.ts';
-import { createModelRegistry, modelEncoders } from '../src/registry/index.ts';
-import { embeddedConfig, storefront } from './engine.ts';
-import { cpuMeter, nowMs, percentiles, round, rounded, type Percentiles } from './stats.ts';
-import type { BenchOptions, Figure, Section } from './types.ts';
+import { collectTrainingData } from '../../src/models/index.ts';
+import { DEFAULT_TRAIN, trainModel, type SequentialMetrics } from '../../src/batch/index.ts';
+import { silentLogger } from '../../src/core/index.ts';
+import { createMemoryFeatureStore } from '../../src/feature-store/index.ts';
+import { type EventUpdates } from '../../src/features/index.ts';
+import { encodeVector } from '../../src/feature-store/memory/snapshot.ts';
+import { encodeEvent, newScriptCall, redisKeys } from '../../src/feature-store/redis/encode.ts';
+import { shopperKey, type MeridianEvent, type ShopperEventType } from '../../src/ingest/index.ts';
+import { createDecayMixEncoder, createHashedContentEncoder, type ContentEncoder, type UserEncoder } from '../../src/models/index.ts';
+import { createModelRegistry, modelEncoders } from '../../src/registry/index.ts';
+import { embeddedConfig, storefront } from '../harness/engine.ts';
+import { cpuMeter, nowMs, percentiles, round, rounded, type Percentiles } from '../harness/stats.ts';
+import type { BenchOptions, Figure, Section } from '../harness/types.ts';
 
 /**
  * The online user encoder alone: what it costs per shopper event (`step`, as the online updater

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { createExactVectorIndex, createHnswVectorIndex, type VectorIndex } from '../src/index/index.ts';
+import { createExactVectorIndex, createHnswVectorIndex, type VectorIndex } from '../../src/index/index.ts';
 import { vectorSource, type VectorSpec } from './vectors.ts';
 
 /**

@@ -1,12 +1,12 @@
-import { createInstrumentation, silentLogger } from '../src/core/index.ts';
-import { createMemoryEventStore } from '../src/event-store/index.ts';
-import { type MeridianEvent } from '../src/ingest/index.ts';
-import { openTenants } from '../src/main/index.ts';
-import { createOnlineUpdater, type OnlineUpdater } from '../src/online/index.ts';
-import { embeddedConfig, storefront } from './engine.ts';
-import { profiled } from './profile.ts';
-import { cpuMeter, nowMs, percentiles, round, rounded, type Percentiles } from './stats.ts';
-import type { BenchOptions, Figure, Section } from './types.ts';
+import { createInstrumentation, silentLogger } from '../../src/core/index.ts';
+import { createMemoryEventStore } from '../../src/event-store/index.ts';
+import { type MeridianEvent } from '../../src/ingest/index.ts';
+import { openTenants } from '../../src/main/index.ts';
+import { createOnlineUpdater, type OnlineUpdater } from '../../src/online/index.ts';
+import { embeddedConfig, storefront } from '../harness/engine.ts';
+import { profiled } from '../harness/profile.ts';
+import { cpuMeter, nowMs, percentiles, round, rounded, type Percentiles } from '../harness/stats.ts';
+import type { BenchOptions, Figure, Section } from '../harness/types.ts';
 
 /**
  * The online updater alone, on the embedded memory feature store and memory event store, with the

@@ -1,15 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { dot } from '../src/core/index.ts';
-import { RECOMMEND_EF } from '../src/engine/recommend.ts';
-import { recommendationsPath, sample, searchPath, type BenchEngine } from './engine.ts';
+import { dot } from '../../src/core/index.ts';
+import { RECOMMEND_EF } from '../../src/engine/recommend.ts';
+import { recommendationsPath, sample, searchPath, type BenchEngine } from '../harness/engine.ts';
 import { clickFeeder, keepLists, type ListUse } from './kept-lists.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
-import { profiled } from './profile.ts';
-import { cpuMeter, round } from './stats.ts';
-import { request, tsChild } from './threads.ts';
-import type { BenchOptions, Figure, Section } from './types.ts';
+import { profiled } from '../harness/profile.ts';
+import { cpuMeter, round } from '../harness/stats.ts';
+import { request, tsChild } from '../harness/threads.ts';
+import type { BenchOptions, Figure, Section } from '../harness/types.ts';
 
 /**
  * Serving latency and throughput of recommendations and search over HTTP, beside a bare Fastify

@@ -2,8 +2,8 @@ import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRng } from '../src/core/index.ts';
-import { percentiles, round, rounded, Samples, type Percentiles } from './stats.ts';
+import { createRng } from '../../src/core/index.ts';
+import { percentiles, round, rounded, Samples, type Percentiles } from '../harness/stats.ts';
 
 /**
  * The load generator of the swap section, in a child process of its own (as load.ts is serving's):

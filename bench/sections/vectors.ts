@@ -1,4 +1,4 @@
-import { createRng, hash32, type Rng } from '../src/core/index.ts';
+import { createRng, hash32, type Rng } from '../../src/core/index.ts';
 
 /**
  * Synthetic item embeddings for the index measurement. `clustered` resembles learned item vectors:

@@ -1,7 +1,7 @@
-import { createRng } from '../src/core/index.ts';
-import type { MeridianEvent } from '../src/ingest/index.ts';
-import { LIST_CACHE_DEFAULTS } from '../src/online/index.ts';
-import type { BenchEngine, KnownShopper } from './engine.ts';
+import { createRng } from '../../src/core/index.ts';
+import type { MeridianEvent } from '../../src/ingest/index.ts';
+import { LIST_CACHE_DEFAULTS } from '../../src/online/index.ts';
+import type { BenchEngine, KnownShopper } from '../harness/engine.ts';
 
 /**
  * The engine's kept lists in the serving bench. The computed figures turn them off (every request

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import { createRng } from '../src/core/index.ts';
-import { percentiles, rounded, Samples, type Percentiles } from './stats.ts';
+import { createRng } from '../../src/core/index.ts';
+import { percentiles, rounded, Samples, type Percentiles } from '../harness/stats.ts';
 
 /**
  * The load generator: autocannon in a child process of its own, so it never shares an event loop

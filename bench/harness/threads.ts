@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 
-export { tsWorker } from '../src/core/index.ts';
+export { tsWorker } from '../../src/core/index.ts';
 
 /**
  * A child process running a TypeScript module, with an IPC channel; profiler flags are not inherited.

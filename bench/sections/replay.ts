@@ -2,13 +2,13 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { silentLogger } from '../src/core/index.ts';
-import { createRuntime, replay, type ReplayFlags, type ReplaySummary } from '../src/main/index.ts';
-import { writeNdjson } from '../src/simulate/index.ts';
-import { embeddedConfig, storefront } from './engine.ts';
-import { profiled } from './profile.ts';
-import { cpuMeter, round } from './stats.ts';
-import type { BenchOptions, Figure, Section } from './types.ts';
+import { silentLogger } from '../../src/core/index.ts';
+import { createRuntime, replay, type ReplayFlags, type ReplaySummary } from '../../src/main/index.ts';
+import { writeNdjson } from '../../src/simulate/index.ts';
+import { embeddedConfig, storefront } from '../harness/engine.ts';
+import { profiled } from '../harness/profile.ts';
+import { cpuMeter, round } from '../harness/stats.ts';
+import type { BenchOptions, Figure, Section } from '../harness/types.ts';
 
 /**
  * `meridian replay` of a simulated log (catalog first, then a day of traffic) into a fresh embedded
