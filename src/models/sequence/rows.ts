@@ -1,3 +1,4 @@
+import { grow } from '../../core/index.ts';
 import { BlockArena, offsetOf, pageOf } from './arena.ts';
 
 /**
@@ -41,71 +42,114 @@ const GOLDEN = -1640531535;
 /** Slots of a row block holding `cap` entries. */
 const blockSlots = (cap: number): number => (cap > LINEAR ? 4 * cap : 2 * cap);
 
+/** The table's state: per row, the address of its block, its entries, their capacity and its total. */
+interface Rows {
+  readonly arena: BlockArena;
+  readonly pages: Int32Array[];
+  address: Int32Array<ArrayBuffer>;
+  sizes: Int32Array<ArrayBuffer>;
+  caps: Int32Array<ArrayBuffer>;
+  totals: Float64Array<ArrayBuffer>;
+}
+
+/** Entry of `id` in row i, or -1. */
+function find(r: Rows, i: number, id: number): number {
+  const n = r.sizes[i] as number;
+  if (n === 0) return -1;
+  const a = r.address[i] as number;
+  const page = r.pages[pageOf(a)] as Int32Array;
+  const o = offsetOf(a);
+  const cap = r.caps[i] as number;
+  if (cap <= LINEAR) {
+    for (let k = 0; k < n; k++) if (page[o + 2 * k] === id) return k;
+    return -1;
+  }
+  const ix = o + 2 * cap;
+  const mask = 2 * cap - 1;
+  for (let h = Math.imul(id, GOLDEN) >>> Math.clz32(mask); ; h = (h + 1) & mask) {
+    const slot = page[ix + h] as number;
+    if (slot === 0) return -1;
+    if (page[o + 2 * (slot - 1)] === id) return slot - 1;
+  }
+}
+
+/** Indexes entry k (id) of a row at offset o with `cap` entries. */
+function index(page: Int32Array, o: number, cap: number, id: number, k: number): void {
+  const ix = o + 2 * cap;
+  const mask = 2 * cap - 1;
+  let h = Math.imul(id, GOLDEN) >>> Math.clz32(mask);
+  while (page[ix + h] !== 0) h = (h + 1) & mask;
+  page[ix + h] = k + 1;
+}
+
+/** Moves row i to a block of `cap` entries (copying its pairs, rebuilding its index). */
+function move(r: Rows, i: number, cap: number): void {
+  const n = r.sizes[i] as number;
+  const old = r.caps[i] as number;
+  const b = r.arena.allocate(blockSlots(cap));
+  const page = r.pages[pageOf(b)] as Int32Array;
+  const o = offsetOf(b);
+  if (old > 0) {
+    const a = r.address[i] as number;
+    const from = offsetOf(a);
+    page.set((r.pages[pageOf(a)] as Int32Array).subarray(from, from + 2 * n), o);
+    r.arena.release(a, blockSlots(old));
+  }
+  if (cap > LINEAR) {
+    page.fill(0, o + 2 * cap, o + 4 * cap);
+    for (let k = 0; k < n; k++) index(page, o, cap, page[o + 2 * k] as number, k);
+  }
+  r.address[i] = b;
+  r.caps[i] = cap;
+}
+
+/** Adds one to the count of `id` in row i; a new id goes last, moving a full row to a larger block. */
+function bump(r: Rows, i: number, id: number): void {
+  r.totals[i] = (r.totals[i] as number) + 1;
+  const k = find(r, i, id);
+  if (k >= 0) {
+    const a = r.address[i] as number;
+    const page = r.pages[pageOf(a)] as Int32Array;
+    const at = offsetOf(a) + 2 * k + 1;
+    page[at] = (page[at] as number) + 1;
+    return;
+  }
+  const n = r.sizes[i] as number;
+  const cap = r.caps[i] as number;
+  if (n === cap) move(r, i, cap === 0 ? MIN_ENTRIES : 2 * cap);
+  const a = r.address[i] as number;
+  const page = r.pages[pageOf(a)] as Int32Array;
+  const o = offsetOf(a);
+  page[o + 2 * n] = id;
+  page[o + 2 * n + 1] = 1;
+  r.sizes[i] = n + 1;
+  if ((r.caps[i] as number) > LINEAR) index(page, o, r.caps[i] as number, id, n);
+}
+
+/** Row columns up to index `items`. */
+function fit(r: Rows, items: number): void {
+  r.address = grow(r.address, items + 1);
+  r.sizes = grow(r.sizes, items + 1);
+  r.caps = grow(r.caps, items + 1);
+  r.totals = grow(r.totals, items + 1);
+}
+
 export function createCountTable(items: number, arena = new BlockArena()): MutableCountTable {
-  const pages = arena.pages;
-  let address: Int32Array = new Int32Array(items + 1);
-  let sizes: Int32Array = new Int32Array(items + 1);
-  let caps: Int32Array = new Int32Array(items + 1);
-  let totals: Float64Array = new Float64Array(items + 1);
-
-  /** Entry of `id` in row i, or -1. */
-  function find(i: number, id: number): number {
-    const n = sizes[i] as number;
-    if (n === 0) return -1;
-    const a = address[i] as number;
-    const page = pages[pageOf(a)] as Int32Array;
-    const o = offsetOf(a);
-    const cap = caps[i] as number;
-    if (cap <= LINEAR) {
-      for (let k = 0; k < n; k++) if (page[o + 2 * k] === id) return k;
-      return -1;
-    }
-    const ix = o + 2 * cap;
-    const mask = 2 * cap - 1;
-    for (let h = Math.imul(id, GOLDEN) >>> Math.clz32(mask); ; h = (h + 1) & mask) {
-      const slot = page[ix + h] as number;
-      if (slot === 0) return -1;
-      if (page[o + 2 * (slot - 1)] === id) return slot - 1;
-    }
-  }
-
-  /** Indexes entry k (id) of a row at offset o with `cap` entries. */
-  function index(page: Int32Array, o: number, cap: number, id: number, k: number): void {
-    const ix = o + 2 * cap;
-    const mask = 2 * cap - 1;
-    let h = Math.imul(id, GOLDEN) >>> Math.clz32(mask);
-    while (page[ix + h] !== 0) h = (h + 1) & mask;
-    page[ix + h] = k + 1;
-  }
-
-  /** Moves row i to a block of `cap` entries (copying its pairs, rebuilding its index). */
-  function move(i: number, cap: number): void {
-    const n = sizes[i] as number;
-    const old = caps[i] as number;
-    const b = arena.allocate(blockSlots(cap));
-    const page = pages[pageOf(b)] as Int32Array;
-    const o = offsetOf(b);
-    if (old > 0) {
-      const a = address[i] as number;
-      const from = offsetOf(a);
-      page.set((pages[pageOf(a)] as Int32Array).subarray(from, from + 2 * n), o);
-      arena.release(a, blockSlots(old));
-    }
-    if (cap > LINEAR) {
-      page.fill(0, o + 2 * cap, o + 4 * cap);
-      for (let k = 0; k < n; k++) index(page, o, cap, page[o + 2 * k] as number, k);
-    }
-    address[i] = b;
-    caps[i] = cap;
-  }
-
+  const r: Rows = {
+    arena,
+    pages: arena.pages,
+    address: new Int32Array(items + 1),
+    sizes: new Int32Array(items + 1),
+    caps: new Int32Array(items + 1),
+    totals: new Float64Array(items + 1),
+  };
   const table: MutableCountTable = {
-    size: (i) => (i >= 0 && i < sizes.length ? (sizes[i] as number) : 0),
-    total: (i) => (i >= 0 && i < totals.length ? (totals[i] as number) : 0),
-    page: (i) => pages[pageOf(address[i] as number)] as Int32Array,
-    offset: (i) => offsetOf(address[i] as number),
+    size: (i) => (i >= 0 && i < r.sizes.length ? (r.sizes[i] as number) : 0),
+    total: (i) => (i >= 0 && i < r.totals.length ? (r.totals[i] as number) : 0),
+    page: (i) => r.pages[pageOf(r.address[i] as number)] as Int32Array,
+    offset: (i) => offsetOf(r.address[i] as number),
     count(i, id) {
-      const k = i >= 0 && i < sizes.length ? find(i, id) : -1;
+      const k = i >= 0 && i < r.sizes.length ? find(r, i, id) : -1;
       return k < 0 ? 0 : (table.page(i)[table.offset(i) + 2 * k + 1] as number);
     },
     toMap(i) {
@@ -117,39 +161,8 @@ export function createCountTable(items: number, arena = new BlockArena()): Mutab
       for (let k = 0; k < n; k++) m.set(page[o + 2 * k] as number, page[o + 2 * k + 1] as number);
       return m;
     },
-    bump(i, id) {
-      totals[i] = (totals[i] as number) + 1;
-      const k = find(i, id);
-      if (k >= 0) {
-        const a = address[i] as number;
-        const page = pages[pageOf(a)] as Int32Array;
-        const at = offsetOf(a) + 2 * k + 1;
-        page[at] = (page[at] as number) + 1;
-        return;
-      }
-      const n = sizes[i] as number;
-      const cap = caps[i] as number;
-      if (n === cap) move(i, cap === 0 ? MIN_ENTRIES : 2 * cap);
-      const a = address[i] as number;
-      const page = pages[pageOf(a)] as Int32Array;
-      const o = offsetOf(a);
-      page[o + 2 * n] = id;
-      page[o + 2 * n + 1] = 1;
-      sizes[i] = n + 1;
-      if ((caps[i] as number) > LINEAR) index(page, o, caps[i] as number, id, n);
-    },
-    fit(n) {
-      if (n < sizes.length) return;
-      const len = Math.max(n + 1, sizes.length * 2);
-      const grow = <T extends Int32Array | Float64Array>(a: T, b: T): T => {
-        b.set(a);
-        return b;
-      };
-      address = grow(address, new Int32Array(len));
-      sizes = grow(sizes, new Int32Array(len));
-      caps = grow(caps, new Int32Array(len));
-      totals = grow(totals, new Float64Array(len));
-    },
+    bump: (i, id) => bump(r, i, id),
+    fit: (n) => fit(r, n),
   };
   return table;
 }

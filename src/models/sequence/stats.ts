@@ -1,6 +1,7 @@
+import { grow } from '../../core/index.ts';
 import { BlockArena } from './arena.ts';
 import { createCountTable, type CountTable, type MutableCountTable } from './rows.ts';
-import { createSequenceStore } from './store.ts';
+import { createSequenceStore, type SequenceStore } from './store.ts';
 
 /**
  * Streaming sequence statistics: every count here is updated by one `observe(sequence)` call, so the
@@ -55,20 +56,6 @@ export interface SequenceStats {
   observe(sequence: ArrayLike<number>): number;
 }
 
-function grow(a: Float64Array, n: number): Float64Array {
-  if (n < a.length) return a;
-  const b = new Float64Array(Math.max(n + 1, a.length * 2));
-  b.set(a);
-  return b;
-}
-
-function growInt(a: Int32Array, n: number): Int32Array {
-  if (n < a.length) return a;
-  const b = new Int32Array(Math.max(n + 1, a.length * 2));
-  b.set(a);
-  return b;
-}
-
 function push(list: Int32Array | undefined, n: number, v: number): Int32Array {
   let p = list;
   if (p === undefined || n === p.length) {
@@ -80,33 +67,51 @@ function push(list: Int32Array | undefined, n: number, v: number): Int32Array {
   return p;
 }
 
-export function createSequenceStats({ numItems = 1024, maxGap = 3 }: SequenceStatsOptions = {}): SequenceStats {
-  if (!Number.isInteger(maxGap) || maxGap < 1) throw new RangeError(`maxGap must be an integer >= 1, got ${maxGap}`);
-  let occ: Float64Array = new Float64Array(numItems + 1);
-  let freq: Float64Array = new Float64Array(numItems + 1);
-  let norms: Float64Array = new Float64Array(numItems + 1);
-  let maxId = numItems;
-  // Rows share one arena, sequences another: each scan then stays within its own pages.
-  const rows = new BlockArena(16 * 1024);
-  const co = createCountTable(numItems, rows);
-  const trans: MutableCountTable[] = Array.from({ length: maxGap }, () => createCountTable(numItems, rows));
-  const seqs = createSequenceStore();
-  // Postings per item; the list stays packed (no holes), which keeps its reads fast.
-  const post: (Int32Array | undefined)[] = Array.from({ length: numItems + 1 }, () => undefined);
-  let postLen: Int32Array = new Int32Array(numItems + 1);
-  // Append scratch: `marks[y] === stamp` while walking one sequence; `distinct` its distinct items.
-  let marks: Int32Array = new Int32Array(numItems + 1);
-  let stamp = 0;
-  let distinct = new Int32Array(64);
+/** The item-indexed columns (index = item id): counts, norms and postings, kept up to `maxId`. */
+interface ItemColumns {
+  maxId: number;
+  occ: Float64Array<ArrayBuffer>;
+  freq: Float64Array<ArrayBuffer>;
+  norms: Float64Array<ArrayBuffer>;
+  /** Postings per item; the list stays packed (no holes), which keeps its reads fast. */
+  readonly post: (Int32Array | undefined)[];
+  postLen: Int32Array<ArrayBuffer>;
+}
 
-  /** The distinct items of s[o .. o + n) in first-occurrence order into `distinct`; marks them. */
-  function walk(s: Int32Array, o: number, n: number): number {
-    if (stamp === 0x7fffffff) {
-      marks.fill(0);
-      stamp = 0;
+function createItemColumns(numItems: number): ItemColumns {
+  return {
+    maxId: numItems,
+    occ: new Float64Array(numItems + 1),
+    freq: new Float64Array(numItems + 1),
+    norms: new Float64Array(numItems + 1),
+    post: Array.from({ length: numItems + 1 }, () => undefined),
+    postLen: new Int32Array(numItems + 1),
+  };
+}
+
+/**
+ * Append scratch: the distinct items of one stored sequence, in first-occurrence order, with
+ * `marks[y] === stamp` for each of them until the next walk.
+ */
+class DistinctItems {
+  marks: Int32Array<ArrayBuffer>;
+  stamp = 0;
+  items = new Int32Array(64);
+
+  constructor(numItems: number) {
+    this.marks = new Int32Array(numItems + 1);
+  }
+
+  /** The distinct items of s[o .. o + n) into `items`, marked; returns how many. */
+  walk(s: Int32Array, o: number, n: number): number {
+    if (this.stamp === 0x7fffffff) {
+      this.marks.fill(0);
+      this.stamp = 0;
     }
-    stamp++;
-    if (distinct.length < n) distinct = new Int32Array(Math.max(n, distinct.length * 2));
+    const stamp = ++this.stamp;
+    const marks = this.marks;
+    if (this.items.length < n) this.items = new Int32Array(Math.max(n, this.items.length * 2));
+    const distinct = this.items;
     let d = 0;
     for (let k = o; k < o + n; k++) {
       const y = s[k] as number;
@@ -117,26 +122,86 @@ export function createSequenceStats({ numItems = 1024, maxGap = 3 }: SequenceSta
     return d;
   }
 
-  /** Item-indexed storage up to `item`. */
-  function fitItems(item: number): void {
-    if (item > maxId) maxId = item;
-    if (maxId < occ.length) return;
-    occ = grow(occ, maxId);
-    freq = grow(freq, maxId);
-    norms = grow(norms, maxId);
-    postLen = growInt(postLen, maxId);
-    marks = growInt(marks, maxId);
-    co.fit(maxId);
-    for (const t of trans) t.fit(maxId);
-    while (post.length < occ.length) post.push(undefined);
+  has(y: number): boolean {
+    return this.marks[y] === this.stamp;
   }
+}
 
+/** Everything one append updates. */
+interface StatsState {
+  readonly maxGap: number;
+  readonly items: ItemColumns;
+  readonly co: MutableCountTable;
+  readonly trans: readonly MutableCountTable[];
+  readonly seqs: SequenceStore;
+  readonly distinct: DistinctItems;
+}
+
+/** Item-indexed storage up to `item`. */
+function fitItems(st: StatsState, item: number): void {
+  const c = st.items;
+  if (item > c.maxId) c.maxId = item;
+  if (c.maxId < c.occ.length) return;
+  const n = c.maxId + 1;
+  c.occ = grow(c.occ, n);
+  c.freq = grow(c.freq, n);
+  c.norms = grow(c.norms, n);
+  c.postLen = grow(c.postLen, n);
+  st.distinct.marks = grow(st.distinct.marks, n);
+  st.co.fit(c.maxId);
+  for (const t of st.trans) t.fit(c.maxId);
+  while (c.post.length < c.occ.length) c.post.push(undefined);
+}
+
+/** One event: `item` follows the current end of sequence `id`. */
+function append(st: StatsState, id: number, item: number): void {
+  if (!Number.isInteger(item) || item < 1) throw new RangeError(`item ids must be positive integers, got ${item}`);
+  const { seqs, co, items: c } = st;
+  if (!(Number.isInteger(id) && id >= 0 && id < seqs.count)) throw new RangeError(`unknown sequence ${id}`);
+  const s = seqs.page(id);
+  const o = seqs.offset(id);
+  const n = seqs.length(id);
+  fitItems(st, item);
+  c.occ[item] = (c.occ[item] as number) + 1;
+  for (let g = 1; g <= st.maxGap && g <= n; g++) (st.trans[g - 1] as MutableCountTable).bump(s[o + n - g] as number, item);
+  const d = st.distinct.walk(s, o, n);
+  if (!st.distinct.has(item)) {
+    c.freq[item] = (c.freq[item] as number) + 1;
+    c.norms[item] = Math.sqrt(c.freq[item] as number);
+    // Distinct pairs: the new item meets each distinct earlier item once, in first-occurrence
+    // order (which fixes the order of the rows' entries).
+    const distinct = st.distinct.items;
+    for (let k = 0; k < d; k++) {
+      const y = distinct[k] as number;
+      co.bump(item, y);
+      co.bump(y, item);
+    }
+    const pl = c.postLen[item] as number;
+    c.post[item] = push(c.post[item], pl, id);
+    c.postLen[item] = pl + 1;
+  }
+  seqs.push(id, item);
+}
+
+export function createSequenceStats({ numItems = 1024, maxGap = 3 }: SequenceStatsOptions = {}): SequenceStats {
+  if (!Number.isInteger(maxGap) || maxGap < 1) throw new RangeError(`maxGap must be an integer >= 1, got ${maxGap}`);
+  // Rows share one arena, sequences another: each scan then stays within its own pages.
+  const rows = new BlockArena(16 * 1024);
+  const state: StatsState = {
+    maxGap,
+    items: createItemColumns(numItems),
+    co: createCountTable(numItems, rows),
+    trans: Array.from({ length: maxGap }, () => createCountTable(numItems, rows)),
+    seqs: createSequenceStore(),
+    distinct: new DistinctItems(numItems),
+  };
+  const { items: c, co, trans, seqs } = state;
   const stats: SequenceStats = {
     maxGap,
-    numItems: () => maxId,
-    occurrences: () => occ,
-    sequenceFrequency: () => freq,
-    frequencyNorms: () => norms,
+    numItems: () => c.maxId,
+    occurrences: () => c.occ,
+    sequenceFrequency: () => c.freq,
+    frequencyNorms: () => c.norms,
     cooccurrence: (i) => co.toMap(i),
     transitions: (gap, i) => trans[gap - 1]?.toMap(i),
     cooccurrenceTable: () => co,
@@ -150,36 +215,11 @@ export function createSequenceStats({ numItems = 1024, maxGap = 3 }: SequenceSta
     sequenceOffset: (id) => seqs.offset(id),
     sequenceLength: (id) => seqs.length(id),
     sequenceCapacity: (id) => seqs.capacity(id),
-    postings: (i) => post[i],
-    postingsLength: (i) => (i >= 0 && i < postLen.length ? (postLen[i] as number) : 0),
+    postings: (i) => c.post[i],
+    postingsLength: (i) => (i >= 0 && i < c.postLen.length ? (c.postLen[i] as number) : 0),
     sequenceCount: () => seqs.count,
     begin: () => seqs.begin(),
-    append(id, item) {
-      if (!Number.isInteger(item) || item < 1) throw new RangeError(`item ids must be positive integers, got ${item}`);
-      if (!(Number.isInteger(id) && id >= 0 && id < seqs.count)) throw new RangeError(`unknown sequence ${id}`);
-      const s = seqs.page(id);
-      const o = seqs.offset(id);
-      const n = seqs.length(id);
-      fitItems(item);
-      occ[item] = (occ[item] as number) + 1;
-      for (let g = 1; g <= maxGap && g <= n; g++) (trans[g - 1] as MutableCountTable).bump(s[o + n - g] as number, item);
-      const d = walk(s, o, n);
-      if (marks[item] !== stamp) {
-        freq[item] = (freq[item] as number) + 1;
-        norms[item] = Math.sqrt(freq[item] as number);
-        // Distinct pairs: the new item meets each distinct earlier item once, in first-occurrence
-        // order (which fixes the order of the rows' entries).
-        for (let k = 0; k < d; k++) {
-          const y = distinct[k] as number;
-          co.bump(item, y);
-          co.bump(y, item);
-        }
-        const pl = postLen[item] as number;
-        post[item] = push(post[item], pl, id);
-        postLen[item] = pl + 1;
-      }
-      seqs.push(id, item);
-    },
+    append: (id, item) => append(state, id, item),
     observe(sequence) {
       const id = stats.begin();
       for (let k = 0; k < sequence.length; k++) stats.append(id, sequence[k] as number);

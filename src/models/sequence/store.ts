@@ -1,3 +1,4 @@
+import { grow } from '../../core/index.ts';
 import { BlockArena, offsetOf, pageOf } from './arena.ts';
 
 /**
@@ -20,19 +21,12 @@ export interface SequenceStore {
 
 const MIN_BLOCK = 4;
 
-function growInt(a: Int32Array, n: number): Int32Array {
-  if (n < a.length) return a;
-  const b = new Int32Array(Math.max(n + 1, a.length * 2));
-  b.set(a);
-  return b;
-}
-
 export function createSequenceStore(arena = new BlockArena()): SequenceStore {
   const pages = arena.pages;
   let count = 0;
-  let addressOf: Int32Array = new Int32Array(256);
-  let lengthOf: Int32Array = new Int32Array(256);
-  let capacityOf: Int32Array = new Int32Array(256);
+  let addressOf = new Int32Array(256);
+  let lengthOf = new Int32Array(256);
+  let capacityOf = new Int32Array(256);
 
   return {
     get count() {
@@ -40,9 +34,9 @@ export function createSequenceStore(arena = new BlockArena()): SequenceStore {
     },
     begin() {
       const id = count++;
-      addressOf = growInt(addressOf, id);
-      lengthOf = growInt(lengthOf, id);
-      capacityOf = growInt(capacityOf, id);
+      addressOf = grow(addressOf, id + 1);
+      lengthOf = grow(lengthOf, id + 1);
+      capacityOf = grow(capacityOf, id + 1);
       addressOf[id] = arena.allocate(MIN_BLOCK);
       lengthOf[id] = 0;
       capacityOf[id] = MIN_BLOCK;
