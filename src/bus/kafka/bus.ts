@@ -1,4 +1,4 @@
-import { Partitioners, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { MeridianError, unavailable, type Instrumentation, type Logger } from '../../core/index.ts';
 import type { MeridianEvent } from '../../ingest/index.ts';
 import { DEFAULT_CONSUMER_TUNING, startGroupConsumer, type ConsumerTuning, type GroupConsumer, type KafkaSubscribeOptions } from './consumer.ts';
@@ -49,6 +49,22 @@ function checkOptions(o: KafkaBusOptions, topic: string, deadLetterTopic: string
   }
 }
 
+/** What one Kafka bus holds; its operations below take it. */
+interface BusState {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly producers: Producers;
+  readonly publisher: ReturnType<typeof createPublisher>;
+  readonly consumers: Map<string, GroupConsumer>;
+  readonly topic: string;
+  readonly deadLetterTopic: string;
+  readonly tuning: ConsumerTuning;
+  readonly pingTimeoutMs: number;
+  readonly logger: Logger;
+  readonly instrumentation: Instrumentation;
+  closed: boolean;
+}
+
 /**
  * The production event bus on Kafka. `publish` sends with an idempotent producer (acks from all
  * in-sync replicas, one request in flight, so retries neither duplicate nor reorder; concurrent
@@ -62,6 +78,54 @@ export async function createKafkaBus(opts: KafkaBusOptions): Promise<KafkaBus> {
   const tuning: ConsumerTuning = { ...DEFAULT_CONSUMER_TUNING, ...opts.consumer };
   const kafka = createKafkaClient({ brokers, clientId, logger });
   const admin = kafka.admin();
+  const producers = createProducers(kafka, logger);
+  try {
+    await admin.connect();
+    await ensureTopics(admin, [topic, deadLetterTopic], partitions, logger);
+    await producers.first.connect();
+  } catch (e) {
+    await Promise.allSettled([producers.first.disconnect(), admin.disconnect()]);
+    if (e instanceof MeridianError) throw e;
+    throw unavailable('bus_unavailable', `cannot reach Kafka at ${brokers.join(',')}: ${errorText(e)}`, e);
+  }
+  logger.info('kafka event bus ready', { brokers, topic, deadLetterTopic });
+
+  const s: BusState = {
+    kafka,
+    admin,
+    producers,
+    publisher: createPublisher(producers.first, topic, publishTimeoutMs, { renew: producers.renew }),
+    consumers: new Map(),
+    topic,
+    deadLetterTopic,
+    tuning,
+    pingTimeoutMs,
+    logger,
+    instrumentation,
+    closed: false,
+  };
+  return {
+    kind: 'kafka',
+    topic,
+    deadLetterTopic,
+    publish: (events) => publish(s, events),
+    subscribe: (group, handler, options) => subscribe(s, group, handler, options),
+    ping: () => ping(s),
+    close: () => close(s),
+  };
+}
+
+/** The bus's idempotent producers: the first one for good, and fresh ones for the publisher after a failure. */
+interface Producers {
+  /** Connected at start; it stays with the consumers' dead letters. */
+  readonly first: Producer;
+  /** The publisher's producers after a failure. */
+  readonly renewed: Producer[];
+  /** A fresh connected producer; the previous renewed one is dropped. */
+  renew(): Promise<Producer>;
+}
+
+function createProducers(kafka: Kafka, logger: Logger): Producers {
   const makeProducer = (): Producer =>
     kafka.producer({
       idempotent: true,
@@ -69,8 +133,6 @@ export async function createKafkaBus(opts: KafkaBusOptions): Promise<KafkaBus> {
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-  const producer = makeProducer();
-  // The publisher's producers after a failure (the first one stays with the consumers' dead letters).
   const renewed: Producer[] = [];
   const renew = async (): Promise<Producer> => {
     const p = makeProducer();
@@ -85,77 +147,63 @@ export async function createKafkaBus(opts: KafkaBusOptions): Promise<KafkaBus> {
     logger.warn('kafka producer renewed after a failed publish');
     return p;
   };
+  return { first: makeProducer(), renewed, renew };
+}
+
+function checkOpen(s: BusState): void {
+  if (s.closed) throw new MeridianError('bus_closed', 'the event bus is closed', { statusCode: 503, retriable: true });
+}
+
+async function publish(s: BusState, events: readonly MeridianEvent[]): Promise<void> {
+  checkOpen(s);
+  if (events.length === 0) return;
+  const t0 = performance.now();
   try {
-    await admin.connect();
-    await ensureTopics(admin, [topic, deadLetterTopic], partitions, logger);
-    await producer.connect();
+    await s.publisher.send(events.map(encodeEvent));
+    s.instrumentation.emit('service.call', { service: 'kafka', op: 'produce', ms: performance.now() - t0, ok: true });
   } catch (e) {
-    await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
-    if (e instanceof MeridianError) throw e;
-    throw unavailable('bus_unavailable', `cannot reach Kafka at ${brokers.join(',')}: ${errorText(e)}`, e);
+    s.instrumentation.emit('service.call', { service: 'kafka', op: 'produce', ms: performance.now() - t0, ok: false });
+    throw unavailable('bus_unavailable', `Kafka did not acknowledge ${events.length} event(s): ${errorText(e)}`, e);
   }
-  logger.info('kafka event bus ready', { brokers, topic, deadLetterTopic });
+}
 
-  const publisher = createPublisher(producer, topic, publishTimeoutMs, { renew });
-  const consumers = new Map<string, GroupConsumer>();
-  let closed = false;
-  const checkOpen = (): void => {
-    if (closed) throw new MeridianError('bus_closed', 'the event bus is closed', { statusCode: 503, retriable: true });
-  };
+async function subscribe(s: BusState, group: string, handler: BusHandler, options?: KafkaSubscribeOptions): Promise<void> {
+  checkOpen(s);
+  if (group === '') throw new MeridianError('config_invalid', 'kafka bus: a consumer group needs a name');
+  if (s.consumers.has(group)) throw new MeridianError('bus_group_exists', `consumer group "${group}" is already subscribed to this bus`);
+  const consumer = await startGroupConsumer({
+    kafka: s.kafka,
+    admin: s.admin,
+    producer: s.producers.first,
+    topic: s.topic,
+    deadLetterTopic: s.deadLetterTopic,
+    group,
+    handler,
+    logger: s.logger.child(group),
+    instrumentation: s.instrumentation,
+    tuning: s.tuning,
+    ...(options === undefined ? {} : { options }),
+  });
+  s.consumers.set(group, consumer);
+}
 
-  return {
-    kind: 'kafka',
-    topic,
-    deadLetterTopic,
-    async publish(events: readonly MeridianEvent[]) {
-      checkOpen();
-      if (events.length === 0) return;
-      const t0 = performance.now();
-      try {
-        await publisher.send(events.map(encodeEvent));
-        instrumentation.emit('service.call', { service: 'kafka', op: 'produce', ms: performance.now() - t0, ok: true });
-      } catch (e) {
-        instrumentation.emit('service.call', { service: 'kafka', op: 'produce', ms: performance.now() - t0, ok: false });
-        throw unavailable('bus_unavailable', `Kafka did not acknowledge ${events.length} event(s): ${errorText(e)}`, e);
-      }
-    },
-    async subscribe(group: string, handler: BusHandler, options?: KafkaSubscribeOptions) {
-      checkOpen();
-      if (group === '') throw new MeridianError('config_invalid', 'kafka bus: a consumer group needs a name');
-      if (consumers.has(group)) throw new MeridianError('bus_group_exists', `consumer group "${group}" is already subscribed to this bus`);
-      const consumer = await startGroupConsumer({
-        kafka,
-        admin,
-        producer,
-        topic,
-        deadLetterTopic,
-        group,
-        handler,
-        logger: logger.child(group),
-        instrumentation,
-        tuning,
-        ...(options === undefined ? {} : { options }),
-      });
-      consumers.set(group, consumer);
-    },
-    async ping() {
-      if (closed) return false;
-      for (const c of consumers.values()) if (!c.healthy()) return false;
-      try {
-        await withTimeout(admin.describeCluster(), pingTimeoutMs, 'kafka ping');
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      const results = await Promise.allSettled([...consumers.values()].map((c) => c.close()));
-      consumers.clear();
-      await Promise.allSettled([producer.disconnect(), ...renewed.map((p) => p.disconnect()), admin.disconnect()]);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed !== undefined) logger.warn('a kafka consumer did not close cleanly', { err: failed.reason });
-    },
-  };
+async function ping(s: BusState): Promise<boolean> {
+  if (s.closed) return false;
+  for (const c of s.consumers.values()) if (!c.healthy()) return false;
+  try {
+    await withTimeout(s.admin.describeCluster(), s.pingTimeoutMs, 'kafka ping');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function close(s: BusState): Promise<void> {
+  if (s.closed) return;
+  s.closed = true;
+  const results = await Promise.allSettled([...s.consumers.values()].map((c) => c.close()));
+  s.consumers.clear();
+  await Promise.allSettled([s.producers.first.disconnect(), ...s.producers.renewed.map((p) => p.disconnect()), s.admin.disconnect()]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) s.logger.warn('a kafka consumer did not close cleanly', { err: failed.reason });
 }

@@ -1,10 +1,11 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import type { Instrumentation, Logger } from '../../core/index.ts';
 import type { EventType } from '../../ingest/index.ts';
-import { ABANDONED, createDelivery } from './delivery.ts';
-import { createCommitter, createLagTracker } from './offsets.ts';
+import { ChunkQueue, type Chunk } from './chunks.ts';
+import { ABANDONED, createDelivery, type Deliver } from './delivery.ts';
+import { createCommitter, createLagTracker, type Committer, type LagTracker } from './offsets.ts';
 import { decodeBatch, type KafkaDeadReason } from './messages.ts';
-import type { BusHandler, BusRecord } from '../port.ts';
+import type { BusHandler } from '../port.ts';
 
 /** How a Kafka subscription starts and what it delivers (beyond the EventBus port). */
 export interface KafkaSubscribeOptions {
@@ -77,15 +78,30 @@ export interface GroupConsumer {
   close(): Promise<void>;
 }
 
-/** Records of one partition, fetched together, committed together once handled. */
-interface Chunk {
+/** What one running group consumer knows; the parts below read and change it. */
+interface ConsumerState extends GroupConsumerDeps {
+  readonly consumer: Consumer;
+  /** Event types delivered; undefined: all. */
+  readonly types: ReadonlySet<string> | undefined;
+  /** Where the first join starts each partition (options.startFrom). */
+  readonly startFrom: ReadonlyMap<number, number> | undefined;
+  readonly lag: LagTracker;
+  readonly committer: Committer;
+  readonly deliver: Deliver;
+  /** The generation of the assignment: work of an older one is given up and never committed. */
   epoch: number;
-  partition: number;
-  records: BusRecord[];
-  /** The source message of each record (for dead letters). */
-  messages: KafkaMessage[];
-  /** The offset to commit once this chunk is handled. */
-  next: number;
+  joins: number;
+  closing: boolean;
+  crashed: boolean;
+  /** Whether fetching is paused for backpressure. */
+  paused: boolean;
+  readonly queue: ChunkQueue;
+  /** Handler calls in flight, and the partitions they hold. */
+  readonly inFlight: Set<Promise<void>>;
+  readonly busy: Set<number>;
+  /** Ends the backoff sleep in progress (on close). */
+  wake: (() => void) | undefined;
+  lagTimer: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -98,7 +114,32 @@ interface Chunk {
  * A retriable MeridianError is an outage: it is retried until it passes or the consumer closes.
  */
 export async function startGroupConsumer(deps: GroupConsumerDeps): Promise<GroupConsumer> {
-  const { kafka, admin, producer, topic, deadLetterTopic, group, handler, logger, instrumentation, tuning } = deps;
+  const s = await createState(deps);
+  const { consumer, topic } = s;
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => onGroupJoin(s, new Set(payload.memberAssignment[topic] ?? [])));
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) s.crashed = true;
+    s.logger.error('kafka consumer crashed', { group: s.group, restart: payload.restart, err: payload.error });
+  });
+  s.lagTimer = startLagProbe(s);
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    // Resolves once the group is joined; fetching goes on in the background.
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (payload) => eachBatch(s, payload) });
+  } catch (e) {
+    clearInterval(s.lagTimer);
+    await consumer.disconnect().catch(() => undefined);
+    throw e;
+  }
+  return {
+    healthy: () => !s.crashed && !s.closing,
+    close: () => closeConsumer(s),
+  };
+}
+
+async function createState(deps: GroupConsumerDeps): Promise<ConsumerState> {
+  const { kafka, admin, topic, group, handler, logger, instrumentation, tuning } = deps;
   const types = deps.options?.types === undefined ? undefined : new Set<string>(deps.options.types);
   const startFrom = deps.options?.startFrom === undefined ? undefined : await committedOffsets(admin, deps.options.startFrom.group, topic);
   const consumer: Consumer = kafka.consumer({
@@ -107,222 +148,193 @@ export async function startGroupConsumer(deps: GroupConsumerDeps): Promise<Group
     sessionTimeout: tuning.sessionTimeoutMs,
     allowAutoTopicCreation: false,
   });
-
-  let epoch = 0;
-  let joins = 0;
-  let closing = false;
-  let crashed = false;
-  let paused = false;
-  let queued = 0;
-  const queue: Chunk[] = [];
-  /** Handler calls in flight, and the partitions they hold. */
-  const inFlight = new Set<Promise<void>>();
-  const busy = new Set<number>();
-  let wake: (() => void) | undefined;
-  const lag = createLagTracker(topic, instrumentation);
-  const committer = createCommitter({ consumer, topic, group, logger, instrumentation });
-
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(t);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-
-  const deliver = createDelivery({
-    ...tuning,
-    handler,
-    topic,
-    group,
-    live: (at) => !closing && at === epoch,
-    sleep,
-    sendDeadLetters,
-    logger,
-    instrumentation,
-  });
-
-  function setPaused(on: boolean): void {
-    if (paused === on) return;
-    paused = on;
-    if (on) consumer.pause([{ topic }]);
-    else consumer.resume([{ topic }]);
-    instrumentation.emit('kafka.backpressure', { group, paused: on });
-  }
-
-  async function sendDeadLetters(letters: Message[], reasons: KafkaDeadReason[]): Promise<void> {
-    await producer.send({ topic: deadLetterTopic, acks: -1, messages: letters });
-    for (const reason of reasons) instrumentation.emit('deadletter.written', { source: 'kafka', reason });
-    logger.warn('messages dead-lettered', { topic: deadLetterTopic, count: letters.length, reason: reasons[0] });
-  }
-
-  /** Parses a fetched batch, dead-letters what does not parse, queues the rest in chunks. */
-  async function eachBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const last = batch.messages[batch.messages.length - 1];
-    if (closing || crashed || last === undefined || !isRunning() || isStale()) return;
-    const { partition } = batch;
-    const { records, messages, letters, reasons } = decodeBatch(batch, types);
-    if (letters.length > 0) await sendDeadLetters(letters, reasons); // if this throws, kafkajs fetches the batch again
-    if (closing) return;
-    // Pieces of at most maxBatch records; the last one's commit also covers what was skipped.
-    for (let i = 0; i < records.length || i === 0; i += tuning.maxBatch) {
-      const isLast = i + tuning.maxBatch >= records.length;
-      const piece = isLast && i === 0 ? records : records.slice(i, i + tuning.maxBatch);
-      const next = isLast ? Number(last.offset) + 1 : (piece[piece.length - 1] as BusRecord).offset + 1;
-      queue.push({ epoch, partition, records: piece, messages: piece === records ? messages : messages.slice(i, i + tuning.maxBatch), next });
-      queued += piece.length;
-    }
-    // Moves the fetch position only; commits happen once the events are handled.
-    resolveOffset(last.offset);
-    lag.fetched(partition, Number(batch.messages[0]?.offset ?? last.offset), Number(batch.highWatermark));
-    if (queued >= tuning.maxQueued) setPaused(true);
-    kick();
-  }
-
-  /** Starts handler calls while there is work for a free partition and room for another call. */
-  function kick(): void {
-    while (!closing && !crashed && inFlight.size < tuning.concurrency) {
-      const chunks = take();
-      if (chunks.length === 0) return;
-      for (const c of chunks) busy.add(c.partition);
-      const call: Promise<void> = handleChunks(chunks)
-        .catch((e: unknown) => {
-          // Not a handler failure (those are retried or dead-lettered): a fault here. Commit nothing
-          // more and report unhealthy, so the process is restarted and resumes from the last commit.
-          crashed = true;
-          epoch++;
-          queue.length = 0;
-          queued = 0;
-          setPaused(true);
-          logger.error('kafka consumer stopped committing after an internal failure', { group, err: e });
-        })
-        .then(() => {
-          for (const c of chunks) busy.delete(c.partition);
-          inFlight.delete(call);
-          // A handler on in-memory stores never waits on I/O: yield, so fetches, heartbeats and timers run.
-          setImmediate(kick);
-        });
-      inFlight.add(call);
-    }
-  }
-
-  /**
-   * The next call's chunks: queued chunks of partitions without a call in flight, oldest first, up
-   * to maxBatch records. Once a chunk of a partition is passed over, later ones are too (order).
-   */
-  function take(): Chunk[] {
-    const out: Chunk[] = [];
-    const passed = new Set<number>();
-    let size = 0;
-    for (let i = 0; i < queue.length; ) {
-      const c = queue[i] as Chunk;
-      if (busy.has(c.partition) || passed.has(c.partition) || (out.length > 0 && size + c.records.length > tuning.maxBatch)) {
-        passed.add(c.partition);
-        i++;
-        continue;
-      }
-      out.push(c);
-      size += c.records.length;
-      queue.splice(i, 1);
-    }
-    queued -= size;
-    if (queued <= tuning.maxQueued / 2) setPaused(false);
-    return out;
-  }
-
-  async function handleChunks(chunks: Chunk[]): Promise<void> {
-    const at = (chunks[0] as Chunk).epoch;
-    const records = chunks.length === 1 ? (chunks[0] as Chunk).records : chunks.flatMap((c) => c.records);
-    if (records.length > 0) {
-      const messages = chunks.length === 1 ? (chunks[0] as Chunk).messages : chunks.flatMap((c) => c.messages);
-      if ((await deliver(records, messages, at)) === ABANDONED) return;
-    }
-    if (at !== epoch) return; // the partitions moved on: their new owner starts from the last commit
-    for (const c of chunks) {
-      committer.mark(c.partition, c.next);
-      lag.handled(c.partition, c.next);
-    }
-  }
-
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    epoch++;
-    joins++;
-    // Queued chunks are fetched again from the committed offsets by whoever owns them now.
-    queue.length = 0;
-    queued = 0;
-    const assigned = new Set(payload.memberAssignment[topic] ?? []);
-    committer.keep(assigned);
-    lag.assign(assigned);
-    if (joins === 1 && startFrom !== undefined) {
-      for (const p of assigned) {
-        const offset = startFrom.get(p);
-        if (offset !== undefined && offset >= 0) consumer.seek({ topic, partition: p, offset: String(offset) });
-      }
-    }
-    setPaused(false);
-    logger.info('joined consumer group', { group, topic, partitions: [...assigned] });
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) crashed = true;
-    logger.error('kafka consumer crashed', { group, restart: payload.restart, err: payload.error });
-  });
-
-  const lagTimer = setInterval(() => {
-    if (closing || !lag.following()) return;
-    admin.fetchTopicOffsets(topic).then(
-      (ends) => lag.probed(ends),
-      (e: unknown) => logger.debug('lag probe failed', { err: e }),
-    );
-  }, tuning.lagIntervalMs);
-  lagTimer.unref();
-
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    // Resolves once the group is joined; fetching goes on in the background.
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
-  } catch (e) {
-    clearInterval(lagTimer);
-    await consumer.disconnect().catch(() => undefined);
-    throw e;
-  }
-
-  return {
-    healthy: () => !crashed && !closing,
-    async close() {
-      if (closing) return;
-      closing = true;
-      clearInterval(lagTimer);
-      wake?.();
-      queue.length = 0;
-      try {
-        consumer.pause([{ topic }]);
-      } catch {
-        // not running: nothing to pause
-      }
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        Promise.all(inFlight).then(() => false),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), tuning.closeTimeoutMs))),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
-        epoch++; // if a call ever ends, its events are not committed here: they are delivered again
-        logger.warn('handler calls in flight did not finish in time; their events will be delivered again', { group });
-      } else {
-        await committer.flush();
-      }
-      lag.clear();
-      // Stops fetching and leaves the group, so its partitions move to the other members at once.
-      await consumer.disconnect();
-      if (deps.options?.ephemeral === true) {
-        await admin.deleteGroups([group]).catch((e: unknown) => logger.warn('could not delete the consumer group', { group, err: e }));
-      }
-    },
+  const s: ConsumerState = {
+    ...deps,
+    consumer,
+    types,
+    startFrom,
+    lag: createLagTracker(topic, instrumentation),
+    committer: createCommitter({ consumer, topic, group, logger, instrumentation }),
+    deliver: createDelivery({
+      ...tuning,
+      handler,
+      topic,
+      group,
+      live: (at) => !s.closing && at === s.epoch,
+      sleep: (ms) => sleep(s, ms),
+      sendDeadLetters: (letters, reasons) => sendDeadLetters(s, letters, reasons),
+      logger,
+      instrumentation,
+    }),
+    epoch: 0,
+    joins: 0,
+    closing: false,
+    crashed: false,
+    paused: false,
+    queue: new ChunkQueue(),
+    inFlight: new Set(),
+    busy: new Set(),
+    wake: undefined,
+    lagTimer: undefined,
   };
+  return s;
+}
+
+/** A backoff wait that `s.wake` ends early. */
+function sleep(s: ConsumerState, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      s.wake = undefined;
+      resolve();
+    }
+    s.wake = done;
+  });
+}
+
+function setPaused(s: ConsumerState, on: boolean): void {
+  if (s.paused === on) return;
+  s.paused = on;
+  if (on) s.consumer.pause([{ topic: s.topic }]);
+  else s.consumer.resume([{ topic: s.topic }]);
+  s.instrumentation.emit('kafka.backpressure', { group: s.group, paused: on });
+}
+
+async function sendDeadLetters(s: ConsumerState, letters: Message[], reasons: KafkaDeadReason[]): Promise<void> {
+  await s.producer.send({ topic: s.deadLetterTopic, acks: -1, messages: letters });
+  for (const reason of reasons) s.instrumentation.emit('deadletter.written', { source: 'kafka', reason });
+  s.logger.warn('messages dead-lettered', { topic: s.deadLetterTopic, count: letters.length, reason: reasons[0] });
+}
+
+/** Parses a fetched batch, dead-letters what does not parse, queues the rest in chunks. */
+async function eachBatch(s: ConsumerState, { batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  const last = batch.messages[batch.messages.length - 1];
+  if (s.closing || s.crashed || last === undefined || !isRunning() || isStale()) return;
+  const { partition } = batch;
+  const { records, messages, letters, reasons } = decodeBatch(batch, s.types);
+  if (letters.length > 0) await sendDeadLetters(s, letters, reasons); // if this throws, kafkajs fetches the batch again
+  if (s.closing) return;
+  s.queue.pushBatch(s.epoch, partition, records, messages, Number(last.offset) + 1, s.tuning.maxBatch);
+  // Moves the fetch position only; commits happen once the events are handled.
+  resolveOffset(last.offset);
+  s.lag.fetched(partition, Number(batch.messages[0]?.offset ?? last.offset), Number(batch.highWatermark));
+  if (s.queue.size >= s.tuning.maxQueued) setPaused(s, true);
+  kick(s);
+}
+
+/** Starts handler calls while there is work for a free partition and room for another call. */
+function kick(s: ConsumerState): void {
+  while (!s.closing && !s.crashed && s.inFlight.size < s.tuning.concurrency) {
+    const chunks = s.queue.take(s.busy, s.tuning.maxBatch);
+    if (s.queue.size <= s.tuning.maxQueued / 2) setPaused(s, false);
+    if (chunks.length === 0) return;
+    for (const c of chunks) s.busy.add(c.partition);
+    const call: Promise<void> = handleChunks(s, chunks)
+      .catch((e: unknown) => stopAfterFault(s, e))
+      .then(() => {
+        for (const c of chunks) s.busy.delete(c.partition);
+        s.inFlight.delete(call);
+        // A handler on in-memory stores never waits on I/O: yield, so fetches, heartbeats and timers run.
+        setImmediate(kick, s);
+      });
+    s.inFlight.add(call);
+  }
+}
+
+/**
+ * Not a handler failure (those are retried or dead-lettered): a fault here. Commit nothing more and
+ * report unhealthy, so the process is restarted and resumes from the last commit.
+ */
+function stopAfterFault(s: ConsumerState, e: unknown): void {
+  s.crashed = true;
+  s.epoch++;
+  s.queue.clear();
+  setPaused(s, true);
+  s.logger.error('kafka consumer stopped committing after an internal failure', { group: s.group, err: e });
+}
+
+/** One handler call (with its retries and dead letters), then the commit of what it handled. */
+async function handleChunks(s: ConsumerState, chunks: Chunk[]): Promise<void> {
+  const at = (chunks[0] as Chunk).epoch;
+  const records = chunks.length === 1 ? (chunks[0] as Chunk).records : chunks.flatMap((c) => c.records);
+  if (records.length > 0) {
+    const messages = chunks.length === 1 ? (chunks[0] as Chunk).messages : chunks.flatMap((c) => c.messages);
+    if ((await s.deliver(records, messages, at)) === ABANDONED) return;
+  }
+  if (at !== s.epoch) return; // the partitions moved on: their new owner starts from the last commit
+  for (const c of chunks) {
+    s.committer.mark(c.partition, c.next);
+    s.lag.handled(c.partition, c.next);
+  }
+}
+
+/** A rebalance gave this member `assigned`: a new generation starts. */
+function onGroupJoin(s: ConsumerState, assigned: ReadonlySet<number>): void {
+  s.epoch++;
+  s.joins++;
+  // Queued chunks are fetched again from the committed offsets by whoever owns them now.
+  s.queue.clear();
+  s.committer.keep(assigned);
+  s.lag.assign(assigned);
+  if (s.joins === 1 && s.startFrom !== undefined) {
+    for (const p of assigned) {
+      const offset = s.startFrom.get(p);
+      if (offset !== undefined && offset >= 0) s.consumer.seek({ topic: s.topic, partition: p, offset: String(offset) });
+    }
+  }
+  setPaused(s, false);
+  s.logger.info('joined consumer group', { group: s.group, topic: s.topic, partitions: [...assigned] });
+}
+
+/** Measures the log end of the followed partitions now and then, so a stuck handler shows as lag. */
+function startLagProbe(s: ConsumerState): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    if (s.closing || !s.lag.following()) return;
+    s.admin.fetchTopicOffsets(s.topic).then(
+      (ends) => s.lag.probed(ends),
+      (e: unknown) => s.logger.debug('lag probe failed', { err: e }),
+    );
+  }, s.tuning.lagIntervalMs);
+  timer.unref();
+  return timer;
+}
+
+/** Finishes the handler calls in flight (up to closeTimeoutMs), commits them, leaves the group. */
+async function closeConsumer(s: ConsumerState): Promise<void> {
+  if (s.closing) return;
+  s.closing = true;
+  clearInterval(s.lagTimer);
+  s.wake?.();
+  s.queue.clear();
+  try {
+    s.consumer.pause([{ topic: s.topic }]);
+  } catch {
+    // not running: nothing to pause
+  }
+  if (await inFlightTimedOut(s)) {
+    s.epoch++; // if a call ever ends, its events are not committed here: they are delivered again
+    s.logger.warn('handler calls in flight did not finish in time; their events will be delivered again', { group: s.group });
+  } else {
+    await s.committer.flush();
+  }
+  s.lag.clear();
+  // Stops fetching and leaves the group, so its partitions move to the other members at once.
+  await s.consumer.disconnect();
+  if (s.options?.ephemeral === true) {
+    await s.admin.deleteGroups([s.group]).catch((e: unknown) => s.logger.warn('could not delete the consumer group', { group: s.group, err: e }));
+  }
+}
+
+/** Waits for the handler calls in flight; true when closeTimeoutMs passed first. */
+async function inFlightTimedOut(s: ConsumerState): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    Promise.all(s.inFlight).then(() => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), s.tuning.closeTimeoutMs))),
+  ]);
+  clearTimeout(timer);
+  return timedOut;
 }
 
 /** The committed offset of each partition of `topic` in `group`; -1 where it has none. */

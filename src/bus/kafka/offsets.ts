@@ -95,3 +95,6 @@ export function createCommitter({ consumer, topic, group, logger, instrumentatio
     },
   };
 }
+
+export type LagTracker = ReturnType<typeof createLagTracker>;
+export type Committer = ReturnType<typeof createCommitter>;

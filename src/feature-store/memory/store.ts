@@ -3,7 +3,7 @@ import { badRequest, createVectorArena, MeridianError, type Logger } from '../..
 import { applyUpdates, createMemoryState, type MemoryState } from './state.ts';
 import { readSnapshot, writeSnapshot } from './snapshot.ts';
 import type { FeatureStore } from '../port.ts';
-import { cloneUserState, topOf, validateBatch, type UserState } from '../../features/index.ts';
+import { cloneUserState, topOf, validateBatch, type EventUpdates, type UserState } from '../../features/index.ts';
 
 export interface MemoryFeatureStoreOptions {
   /** Where `flush()` writes the whole state; without it, the state lives only in this process. */
@@ -31,11 +31,11 @@ function checkOptions(o: MemoryFeatureStoreOptions): Required<Omit<MemoryFeature
 const closedError = (): MeridianError =>
   new MeridianError('feature_store_closed', 'the feature store is closed', { statusCode: 503 });
 
+type Reads = Omit<FeatureStore, 'kind' | 'apply' | 'ping' | 'flush' | 'close'>;
+
 function build(s: MemoryState, snapshotPath: string | undefined, logger: Logger): FeatureStore {
   let closed = false;
   let flushing: Promise<void> = Promise.resolve();
-  // Copies handed to readers are short-lived: an arena makes them cheap.
-  const readVectors = createVectorArena();
   logger.warn('in-memory feature store: not for production (state is lost on exit unless flushed to a snapshot)', {
     snapshotPath: snapshotPath ?? null,
   });
@@ -44,19 +44,54 @@ function build(s: MemoryState, snapshotPath: string | undefined, logger: Logger)
     kind: 'memory',
     async apply(batch) {
       if (closed) throw closedError();
-      const invalid = validateBatch(batch);
-      if (invalid !== undefined) throw invalid;
-      const out = new Array<boolean>(batch.length);
-      for (let i = 0; i < batch.length; i++) {
-        const entry = batch[i] as (typeof batch)[number];
-        // Validated above and applied synchronously (nothing left to fail), so an event's updates
-        // land together or not at all: marking it first spares a second lookup.
-        const fresh = s.applied.add(entry.eventId);
-        if (fresh) applyUpdates(s, entry.updates);
-        out[i] = fresh;
-      }
-      return out;
+      return applyBatch(s, batch);
     },
+    ...reads(s),
+    async ping() {
+      return !closed;
+    },
+    async flush() {
+      if (closed) throw closedError();
+      if (snapshotPath === undefined) return;
+      const path = snapshotPath;
+      // One write at a time; each writes the state as of its own start.
+      const next = flushing.then(async () => {
+        const t0 = performance.now();
+        const { bytes } = await writeSnapshot(path, s);
+        logger.debug('feature store snapshot written', { path, bytes, ms: Math.round(performance.now() - t0) });
+      });
+      flushing = next.catch(() => undefined);
+      return next;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await flushing;
+    },
+  };
+}
+
+/** Applies a batch, each event at most once; per entry, whether it was applied. */
+function applyBatch(s: MemoryState, batch: readonly EventUpdates[]): boolean[] {
+  const invalid = validateBatch(batch);
+  if (invalid !== undefined) throw invalid;
+  const out = new Array<boolean>(batch.length);
+  for (let i = 0; i < batch.length; i++) {
+    const entry = batch[i] as EventUpdates;
+    // Validated above and applied synchronously (nothing left to fail), so an event's updates
+    // land together or not at all: marking it first spares a second lookup.
+    const fresh = s.applied.add(entry.eventId);
+    if (fresh) applyUpdates(s, entry.updates);
+    out[i] = fresh;
+  }
+  return out;
+}
+
+/** The read half of the store: what a shopper or item looks like now, and the ranked lists. */
+function reads(s: MemoryState): Reads {
+  // Copies handed to readers are short-lived: an arena makes them cheap.
+  const readVectors = createVectorArena();
+  return {
     async hasApplied(eventId) {
       return s.applied.has(eventId);
     },
@@ -100,27 +135,6 @@ function build(s: MemoryState, snapshotPath: string | undefined, logger: Logger)
     },
     async topQueryClicks(token, n) {
       return topOf(s.queryClicks.get(token), n);
-    },
-    async ping() {
-      return !closed;
-    },
-    async flush() {
-      if (closed) throw closedError();
-      if (snapshotPath === undefined) return;
-      const path = snapshotPath;
-      // One write at a time; each writes the state as of its own start.
-      const next = flushing.then(async () => {
-        const t0 = performance.now();
-        const { bytes } = await writeSnapshot(path, s);
-        logger.debug('feature store snapshot written', { path, bytes, ms: Math.round(performance.now() - t0) });
-      });
-      flushing = next.catch(() => undefined);
-      return next;
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await flushing;
     },
   };
 }

@@ -176,107 +176,43 @@ function parseScored(flat: string[]): Scored[] {
   return out;
 }
 
+/** The connection of one store; every call goes through `timed`, which refuses once closed. */
+interface Conn {
+  readonly client: Redis | Cluster;
+  readonly instrumentation: Instrumentation;
+  closed: boolean;
+}
+
+type Reads = Omit<FeatureStore, 'kind' | 'apply' | 'ping' | 'flush' | 'close'>;
+
 function build(client: Redis | Cluster, k: RedisKeys, o: Checked, writer: ApplyWriter): FeatureStore {
-  const { instrumentation } = o;
-  let closed = false;
-
-  async function timed<T>(op: string, run: () => Promise<T>): Promise<T> {
-    if (closed) throw closedError();
-    const t0 = performance.now();
-    try {
-      const v = await run();
-      instrumentation.emit('service.call', { service: 'redis', op, ms: performance.now() - t0, ok: true });
-      return v;
-    } catch (e) {
-      instrumentation.emit('service.call', { service: 'redis', op, ms: performance.now() - t0, ok: false });
-      throw toMeridianError(e, op);
-    }
-  }
-
-  async function top(op: string, key: string, n: number): Promise<Scored[]> {
-    if (!(n >= 1)) return [];
-    const stop = n === Infinity ? -1 : Math.floor(n) - 1;
-    return parseScored(await timed(op, () => client.zrange(key, 0, stop, 'WITHSCORES')));
-  }
-
+  const c: Conn = { client, instrumentation: o.instrumentation, closed: false };
   return {
     kind: 'redis',
     async apply(batch) {
-      if (closed) throw closedError();
+      if (c.closed) throw closedError();
       const invalid = validateBatch(batch);
       if (invalid !== undefined) throw invalid;
       if (batch.length === 0) return [];
-      return timed('apply', () => writer.apply(batch));
+      return timed(c, 'apply', () => writer.apply(batch));
     },
-    async hasApplied(eventId) {
-      return (await timed('hasApplied', () => client.exists(k.applied(eventId)))) === 1;
-    },
-    async hasAppliedEach(eventIds) {
-      if (eventIds.length === 0) return [];
-      return timed('hasApplied', () => writer.hasAppliedEach(eventIds));
-    },
-    async getUser(user) {
-      const res = await timed('getUser', () => client.meridianFeatureUserBuffer(k.user(user), k.recent(user), k.bought(user)));
-      return parseUser(res);
-    },
-    async getUsers(users) {
-      if (users.length === 0) return [];
-      // Issued together, so the round trips overlap (a cluster client pipelines them per node).
-      const read = (u: string): Promise<[Buffer[], Buffer[], Buffer[]]> => client.meridianFeatureUserBuffer(k.user(u), k.recent(u), k.bought(u));
-      const res = await timed('getUsers', () => Promise.all(users.map(read)));
-      return res.map(parseUser);
-    },
-    async getItem(id) {
-      const json = await timed('getItem', () => client.hget(k.catalog, id));
-      return json === null ? undefined : parseItem(json);
-    },
-    async getItems(ids) {
-      if (ids.length === 0) return [];
-      const list = await timed('getItems', () => client.hmget(k.catalog, ...ids));
-      return list.map((json) => (json === null ? undefined : parseItem(json)));
-    },
-    async *allItems() {
-      // HSCAN may return an entry twice (while the hash grows); `seen` keeps each item once.
-      const seen = new Set<string>();
-      let cursor = '0';
-      do {
-        const [next, flat] = await timed('allItems', () => client.hscan(k.catalog, cursor, 'COUNT', 500));
-        cursor = next;
-        for (let i = 0; i + 1 < flat.length; i += 2) {
-          const id = flat[i] as string;
-          if (seen.has(id)) continue;
-          seen.add(id);
-          yield parseItem(flat[i + 1] as string);
-        }
-      } while (cursor !== '0');
-    },
-    async itemCount() {
-      return timed('itemCount', () => client.hlen(k.catalog));
-    },
-    async getItemStats(id): Promise<ItemStats | undefined> {
-      const [n, r, s] = await timed('getItemStats', () => client.hmget(k.stats(id), 'n', 'r', 's'));
-      if (n === null || n === undefined) return undefined;
-      return { ratingCount: Number(n), ratingSum: Number(r), sentimentSum: Number(s) };
-    },
-    topTrending: (market, n) => top('topTrending', k.trend(market), n),
-    topCooc: (rel, item, n) => top('topCooc', k.cooc(rel, item), n),
-    topQueryClicks: (token, n) => top('topQueryClicks', k.clicks(token), n),
+    ...reads(c, k, writer),
     async ping() {
       // Not ready (connecting, reconnecting, closed): answer at once instead of waiting.
-      if (closed || client.status !== 'ready') return false;
+      if (c.closed || client.status !== 'ready') return false;
       try {
-        return (await timed('ping', () => client.ping())) === 'PONG';
+        return (await timed(c, 'ping', () => client.ping())) === 'PONG';
       } catch {
         return false;
       }
     },
     async flush() {
       // Redis keeps the state (its own persistence settings decide how durably).
-      if (closed) throw closedError();
+      if (c.closed) throw closedError();
     },
     async close() {
-      if (closed) return;
-      closed = true;
+      if (c.closed) return;
+      c.closed = true;
       if (client.status === 'ready') {
         try {
           await client.quit();
@@ -288,6 +224,90 @@ function build(client: Redis | Cluster, k: RedisKeys, o: Checked, writer: ApplyW
       client.disconnect();
     },
   };
+}
+
+/** One call to Redis, timed for the metrics, its failure as a MeridianError. */
+async function timed<T>(c: Conn, op: string, run: () => Promise<T>): Promise<T> {
+  if (c.closed) throw closedError();
+  const t0 = performance.now();
+  try {
+    const v = await run();
+    c.instrumentation.emit('service.call', { service: 'redis', op, ms: performance.now() - t0, ok: true });
+    return v;
+  } catch (e) {
+    c.instrumentation.emit('service.call', { service: 'redis', op, ms: performance.now() - t0, ok: false });
+    throw toMeridianError(e, op);
+  }
+}
+
+/** The first `n` entries of a ranked list. */
+async function top(c: Conn, op: string, key: string, n: number): Promise<Scored[]> {
+  if (!(n >= 1)) return [];
+  const stop = n === Infinity ? -1 : Math.floor(n) - 1;
+  return parseScored(await timed(c, op, () => c.client.zrange(key, 0, stop, 'WITHSCORES')));
+}
+
+/** The read half of the store: one round trip per call. */
+function reads(c: Conn, k: RedisKeys, writer: ApplyWriter): Reads {
+  const { client } = c;
+  return {
+    async hasApplied(eventId) {
+      return (await timed(c, 'hasApplied', () => client.exists(k.applied(eventId)))) === 1;
+    },
+    async hasAppliedEach(eventIds) {
+      if (eventIds.length === 0) return [];
+      return timed(c, 'hasApplied', () => writer.hasAppliedEach(eventIds));
+    },
+    async getUser(user) {
+      const res = await timed(c, 'getUser', () => client.meridianFeatureUserBuffer(k.user(user), k.recent(user), k.bought(user)));
+      return parseUser(res);
+    },
+    async getUsers(users) {
+      if (users.length === 0) return [];
+      // Issued together, so the round trips overlap (a cluster client pipelines them per node).
+      const read = (u: string): Promise<[Buffer[], Buffer[], Buffer[]]> => client.meridianFeatureUserBuffer(k.user(u), k.recent(u), k.bought(u));
+      const res = await timed(c, 'getUsers', () => Promise.all(users.map(read)));
+      return res.map(parseUser);
+    },
+    async getItem(id) {
+      const json = await timed(c, 'getItem', () => client.hget(k.catalog, id));
+      return json === null ? undefined : parseItem(json);
+    },
+    async getItems(ids) {
+      if (ids.length === 0) return [];
+      const list = await timed(c, 'getItems', () => client.hmget(k.catalog, ...ids));
+      return list.map((json) => (json === null ? undefined : parseItem(json)));
+    },
+    allItems: () => allItems(c, k),
+    async itemCount() {
+      return timed(c, 'itemCount', () => client.hlen(k.catalog));
+    },
+    async getItemStats(id): Promise<ItemStats | undefined> {
+      const [n, r, s] = await timed(c, 'getItemStats', () => client.hmget(k.stats(id), 'n', 'r', 's'));
+      if (n === null || n === undefined) return undefined;
+      return { ratingCount: Number(n), ratingSum: Number(r), sentimentSum: Number(s) };
+    },
+    topTrending: (market, n) => top(c, 'topTrending', k.trend(market), n),
+    topCooc: (rel, item, n) => top(c, 'topCooc', k.cooc(rel, item), n),
+    topQueryClicks: (token, n) => top(c, 'topQueryClicks', k.clicks(token), n),
+  };
+}
+
+/** The catalog, 500 entries per round trip. */
+async function* allItems(c: Conn, k: RedisKeys): AsyncGenerator<CatalogItem> {
+  // HSCAN may return an entry twice (while the hash grows); `seen` keeps each item once.
+  const seen = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, flat] = await timed(c, 'allItems', () => c.client.hscan(k.catalog, cursor, 'COUNT', 500));
+    cursor = next;
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const id = flat[i] as string;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      yield parseItem(flat[i + 1] as string);
+    }
+  } while (cursor !== '0');
 }
 
 /**
