@@ -2,14 +2,15 @@ import { createReadStream, createWriteStream, type ReadStream, type WriteStream 
 import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { loadConfig } from '../config/index.ts';
-import { badRequest, MeridianError, type Logger } from '../core/index.ts';
-import { LIMITS, readEventLog, type FieldError, type LogFormat, type MeridianEvent } from '../ingest/index.ts';
+import { MeridianError, type Logger } from '../core/index.ts';
+import { readEventLog, type FieldError, type LogFormat, type MeridianEvent } from '../ingest/index.ts';
 import { truncateRaw } from '../dead-letters/index.ts';
 import { type EventRange, type EventStore } from '../event-store/index.ts';
 import { realClock, type PaceClock } from '../simulate/index.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { createReplayProgress, type ReplayProgressState } from './replay-progress.ts';
 
+/** What `meridian replay` runs: its flags, parsed and checked (src/cli/replay.ts). */
 export interface ReplayFlags {
   files: string[];
   fromStore: boolean;
@@ -50,53 +51,6 @@ export interface ReplayDeps {
   clock?: PaceClock;
   /** Stops after the batch in flight; without one, SIGINT/SIGTERM stop the replay. */
   signal?: AbortSignal;
-}
-
-const USAGE = 'meridian replay <file…> | --from-store [--from ISO] [--to ISO] [--tenant T] [--speed N] [--batch N] [--rejected FILE] [--config FILE]';
-
-const bad = (flag: string, msg: string): never => {
-  throw badRequest('replay_flag_invalid', `${flag}: ${msg} (usage: ${USAGE})`, flag);
-};
-
-function time(flag: string, v: string): number {
-  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isSafeInteger(t)) bad(flag, `expected an ISO date or ms since epoch, got "${v}"`);
-  return t;
-}
-
-const VALUE_FLAGS: ReadonlySet<string> = new Set(['--from', '--to', '--tenant', '--speed', '--batch', '--rejected', '--config']);
-
-/** Parses `meridian replay` flags; unknown flags and bad values fail with the usage line. */
-export function parseReplayFlags(argv: readonly string[]): ReplayFlags {
-  const f: ReplayFlags = { files: [], fromStore: false, range: {}, speed: 0, batch: 1000, rejected: 'rejected.ndjson', config: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i] as string;
-    if (!flag.startsWith('--')) {
-      f.files.push(flag);
-      continue;
-    }
-    if (flag === '--from-store') {
-      f.fromStore = true;
-      continue;
-    }
-    if (!VALUE_FLAGS.has(flag)) return bad(flag, 'unknown flag');
-    const v = argv[++i];
-    if (v === undefined) return bad(flag, 'expected a value');
-    switch (flag) {
-      case '--from': f.range.from = time(flag, v); break;
-      case '--to': f.range.to = time(flag, v); break;
-      case '--tenant': f.range.tenant = v; break;
-      case '--speed': f.speed = Number(v); if (!(f.speed >= 0) || !Number.isFinite(f.speed)) bad(flag, `expected a factor >= 0, got "${v}"`); break;
-      case '--batch': f.batch = Number(v); if (!Number.isInteger(f.batch) || f.batch < 1 || f.batch > LIMITS.batchEvents) bad(flag, `expected an integer in [1, ${LIMITS.batchEvents}], got "${v}"`); break;
-      case '--rejected': f.rejected = v; break;
-      case '--config': f.config = v; break;
-    }
-  }
-  if (f.fromStore === (f.files.length > 0)) bad('--from-store', 'give log files or --from-store, not both and not neither');
-  const rangeFlags = f.range.from !== undefined || f.range.to !== undefined || f.range.tenant !== undefined;
-  if (!f.fromStore && rangeFlags) bad('--from', '--from, --to and --tenant select a range of the event store: use them with --from-store');
-  if (f.range.from !== undefined && f.range.to !== undefined && f.range.from >= f.range.to) bad('--to', 'must be after --from');
-  return f;
 }
 
 /** One record of the input: an event, or a rejection with where it came from. */
@@ -294,12 +248,4 @@ export function formatReplaySummary(s: ReplaySummary, rejectedPath: string): str
     `replay${s.interrupted ? ' (interrupted)' : ''}: read ${int.format(s.read)}, accepted ${int.format(s.accepted)}, ` +
     `duplicates ${int.format(s.duplicates)}, ${rejected}; ${s.seconds.toFixed(1)} s, ${int.format(s.eventsPerSecond)} events/s`
   );
-}
-
-/** `meridian replay`: log files or an event store range back through the pipeline. */
-export async function runReplay(argv: readonly string[], deps: ReplayDeps): Promise<number> {
-  const flags = parseReplayFlags(argv);
-  const summary = await replay(flags, deps);
-  (deps.out ?? ((line: string) => process.stdout.write(line + '\n')))(formatReplaySummary(summary, flags.rejected));
-  return summary.interrupted ? 130 : 0;
 }

@@ -1,12 +1,13 @@
 import { loadConfig, type Config } from '../config/index.ts';
-import { badRequest, type Logger } from '../core/index.ts';
-import { collectTrainingData, formatAugment, linesTrainingData, parseAugment, type AugmentOptions, type TrainingData } from '../models/index.ts';
+import type { Logger } from '../core/index.ts';
+import { collectTrainingData, formatAugment, linesTrainingData, type AugmentOptions, type TrainingData } from '../models/index.ts';
 import { readLineSequences, trainModel, type TuningMetrics, type TrainOptions } from '../batch/index.ts';
 import { compareEvents, openEventStore, type EventStore } from '../event-store/index.ts';
 import { readEventLog, type MeridianEvent } from '../ingest/index.ts';
 import { createInstrumentation } from '../core/index.ts';
 import { createModelRegistry, type ModelManifest, type ModelRegistry } from '../registry/index.ts';
 
+/** What `meridian train` runs: its flags, parsed and checked (src/cli/train.ts). */
 export interface TrainFlags {
   fromStore: boolean;
   /** Event logs (NDJSON, CSV, gzip), as `meridian replay` reads them. */
@@ -38,113 +39,6 @@ export interface TrainFlags {
   tune: boolean;
   /** Validation cases the tuning samples. */
   tuneCases: number | undefined;
-}
-
-const USAGE =
-  'meridian train [--from-store | --log FILE… | --lines FILE…] [--tenant T] [--epochs N] [--dim N] [--seed N] [--every 6h] [--encoder tfjs|fixed] ' +
-  '[--half-life 30m] [--finetune N] [--finetune-on purchases|all] [--per-market] [--market-epochs N] [--min-market-cases N] ' +
-  '[--augment crop,mask,reorder] [--augment-copies N] [--adversarial EPS] [--adversarial-weight W] [--no-eval] [--no-tune] [--tune-cases N] [--config FILE]';
-
-const bad = (flag: string, msg: string): never => {
-  throw badRequest('train_flag_invalid', `${flag}: ${msg} (usage: ${USAGE})`, flag);
-};
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `90s`, `15m`, `6h`, `1d` in ms. */
-export function parseDuration(v: string, flag = '--every'): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v.trim());
-  const ms = m === null ? NaN : Number(m[1]) * (UNITS[m[2] as string] as number);
-  if (!(ms >= 1000)) bad(flag, `expected a duration of at least 1s like 30m, 6h or 1d, got "${v}"`);
-  return ms;
-}
-
-function positive(flag: string, v: string, allowZero = false): number {
-  const n = Number(v);
-  if (!(Number.isFinite(n) && (n > 0 || (allowZero && n === 0)))) bad(flag, `expected a number ${allowZero ? '>= 0' : '> 0'}, got "${v}"`);
-  return n;
-}
-
-function augmentFlag(flag: string, v: string, copies: number): AugmentOptions {
-  try {
-    return parseAugment(v, copies);
-  } catch (e) {
-    return bad(flag, (e as Error).message);
-  }
-}
-
-function int(flag: string, v: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) bad(flag, `expected an integer >= ${min}, got "${v}"`);
-  return n;
-}
-
-export function parseTrainFlags(argv: readonly string[]): TrainFlags {
-  const f: TrainFlags = {
-    fromStore: false,
-    logs: [],
-    lines: [],
-    tenant: undefined,
-    epochs: undefined,
-    dim: undefined,
-    seed: undefined,
-    every: undefined,
-    evaluate: true,
-    encoder: 'tfjs',
-    config: undefined,
-    finetune: undefined,
-    finetuneOn: undefined,
-    perMarket: false,
-    marketEpochs: undefined,
-    minMarketCases: undefined,
-    augment: undefined,
-    adversarial: undefined,
-    adversarialWeight: undefined,
-    halfLife: undefined,
-    tune: true,
-    tuneCases: undefined,
-  };
-  let augmentSpec: string | undefined;
-  let copies = 1;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i] as string;
-    if (flag === '--from-store') f.fromStore = true;
-    else if (flag === '--no-eval') f.evaluate = false;
-    else if (flag === '--no-tune') f.tune = false;
-    else if (flag === '--per-market') f.perMarket = true;
-    else {
-      const v = argv[++i];
-      if (v === undefined || !flag.startsWith('--')) return bad(flag, flag.startsWith('--') ? 'expected a value' : 'unexpected argument');
-      switch (flag) {
-        case '--log': f.logs.push(v); break;
-        case '--lines': f.lines.push(v); break;
-        case '--tenant': f.tenant = v; break;
-        case '--epochs': f.epochs = int(flag, v, 1); break;
-        case '--dim': f.dim = int(flag, v, 8); break;
-        case '--seed': f.seed = int(flag, v, 0); break;
-        case '--every': f.every = parseDuration(v); break;
-        case '--config': f.config = v; break;
-        case '--encoder': f.encoder = v === 'tfjs' || v === 'fixed' ? v : bad(flag, `expected tfjs or fixed, got "${v}"`); break;
-        case '--half-life': f.halfLife = parseDuration(v, flag); break;
-        case '--tune-cases': f.tuneCases = int(flag, v, 1); break;
-        case '--finetune': f.finetune = int(flag, v, 0); break;
-        case '--finetune-on': f.finetuneOn = v === 'purchases' || v === 'all' ? v : bad(flag, `expected purchases or all, got "${v}"`); break;
-        case '--market-epochs': f.marketEpochs = int(flag, v, 1); break;
-        case '--min-market-cases': f.minMarketCases = int(flag, v, 1); break;
-        case '--augment': augmentSpec = v; break;
-        case '--augment-copies': copies = int(flag, v, 1); break;
-        case '--adversarial': f.adversarial = positive(flag, v, true); break;
-        case '--adversarial-weight': f.adversarialWeight = positive(flag, v); break;
-        default: return bad(flag, 'unknown flag');
-      }
-    }
-  }
-  if (augmentSpec !== undefined) f.augment = augmentFlag('--augment', augmentSpec, copies);
-  if (f.perMarket && f.finetune === 0) bad('--per-market', 'the per-market fine-tune starts from the all-market fine-tune: it needs --finetune > 0');
-  const sources = (f.fromStore ? 1 : 0) + (f.logs.length > 0 ? 1 : 0) + (f.lines.length > 0 ? 1 : 0);
-  if (sources > 1) bad('--from-store', 'give one source: --from-store, --log files or --lines files');
-  if (sources === 0) f.fromStore = true;
-  return f;
 }
 
 export interface TrainDeps {
@@ -271,8 +165,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
 }
 
 /** `meridian train`: once, or every `--every` until a signal. Returns the exit code. */
-export async function runTrain(argv: readonly string[], deps: TrainDeps): Promise<number> {
-  const flags = parseTrainFlags(argv);
+export async function trainAndPublish(flags: TrainFlags, deps: TrainDeps): Promise<number> {
   const config = loadConfig({ env: deps.env ?? process.env, file: flags.config });
   const registry = deps.registry ?? createModelRegistry({ dir: config.modelDir, logger: deps.logger.child('registry') });
   const out = deps.out ?? ((l: string) => process.stdout.write(l + '\n'));

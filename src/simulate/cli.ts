@@ -1,12 +1,13 @@
-import { badRequest, createInstrumentation, type Logger } from '../core/index.ts';
+import { createInstrumentation, type Logger } from '../core/index.ts';
 import { openEventBus } from '../bus/index.ts';
 import { type MeridianEvent } from '../ingest/index.ts';
 import { createCatalog } from './catalog.ts';
-import { MARKETS, marketInfo } from './markets.ts';
+import { marketInfo } from './markets.ts';
 import { createShoppers } from './shoppers.ts';
 import { postEvents, publishEvents, writeNdjson, type PaceClock } from './sinks.ts';
 import { createTraffic } from './traffic.ts';
 
+/** What `meridian simulate` runs: its flags, parsed and checked (src/cli/simulate.ts). */
 export interface SimulateFlags {
   seed: number;
   items: number;
@@ -39,60 +40,8 @@ export interface SimulateDeps {
   signal?: AbortSignal;
 }
 
-const USAGE = '--seed N --items N --users N --events N (--out FILE[.ndjson|.gz] | --url URL | --bus kafka://HOST:PORT) [--rate N] [--batch N] [--tenant T] [--start ISO] [--markets US,DE] [--clock sim|wall] [--no-catalog]';
-
-const bad = (flag: string, msg: string): never => {
-  throw badRequest('simulate_flag_invalid', `${flag}: ${msg} (usage: meridian simulate ${USAGE})`, flag);
-};
-
-function int(flag: string, v: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) bad(flag, `expected an integer >= ${min}, got "${v}"`);
-  return n;
-}
-
-/** Parses `meridian simulate` flags; unknown flags and bad values fail with the usage line. */
-export function parseSimulateFlags(argv: readonly string[]): SimulateFlags {
-  const f: SimulateFlags = {
-    seed: 1, items: 2000, users: 500, events: 100_000, out: undefined, url: undefined, bus: undefined, rate: 0, batch: 100,
-    tenant: 'default', start: Date.UTC(2026, 0, 1), markets: MARKETS.map((m) => m.market), clock: 'sim', catalog: true,
-  };
-  let clock: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    if (flag === '--no-catalog') {
-      f.catalog = false;
-      continue;
-    }
-    const v = argv[++i];
-    if (v === undefined) bad(flag, 'expected a value');
-    const value = v as string;
-    switch (flag) {
-      case '--seed': f.seed = int(flag, value, -2147483648); break;
-      case '--items': f.items = int(flag, value, 1); break;
-      case '--users': f.users = int(flag, value, 1); break;
-      case '--events': f.events = int(flag, value, 0); break;
-      case '--out': f.out = value; break;
-      case '--url': f.url = value; break;
-      case '--bus': f.bus = value; break;
-      case '--rate': f.rate = Number(value); if (!(f.rate >= 0)) bad(flag, `expected events/s >= 0, got "${value}"`); break;
-      case '--batch': f.batch = int(flag, value, 1); break;
-      case '--tenant': f.tenant = value; break;
-      case '--start': f.start = /^\d+$/.test(value) ? Number(value) : Date.parse(value); if (Number.isNaN(f.start)) bad(flag, `expected an ISO date or ms, got "${value}"`); break;
-      case '--markets': f.markets = value.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== ''); break;
-      case '--clock': clock = value; if (value !== 'sim' && value !== 'wall') bad(flag, `expected sim or wall, got "${value}"`); break;
-      default: bad(flag, 'unknown flag');
-    }
-  }
-  if ([f.out, f.url, f.bus].filter((x) => x !== undefined).length !== 1) bad('--out', 'give exactly one of --out FILE, --url URL or --bus URL');
-  if (f.out !== undefined && f.events === 0) bad('--events', 'an unbounded run needs --url or --bus');
-  f.clock = (clock ?? (f.out === undefined ? 'wall' : 'sim')) as 'sim' | 'wall';
-  return f;
-}
-
 /** `meridian simulate`: writes or posts a catalog and its traffic, then prints a one-line summary. */
-export async function runSimulate(argv: string[], deps: SimulateDeps): Promise<number> {
-  const f = parseSimulateFlags(argv);
+export async function simulate(f: SimulateFlags, deps: SimulateDeps): Promise<number> {
   const print = deps.out ?? ((line: string) => process.stdout.write(line + '\n'));
   const markets = f.markets.map((code) => marketInfo(code));
   const catalog = createCatalog({ seed: f.seed, items: f.items, markets, ts: Math.max(0, f.start - 3_600_000), tenant: f.tenant });

@@ -15,4 +15,4 @@ export {
   type PostOptions,
   type PublishOptions,
 } from './sinks.ts';
-export { runSimulate, parseSimulateFlags, type SimulateDeps, type SimulateFlags } from './cli.ts';
+export { simulate, type SimulateDeps, type SimulateFlags } from './cli.ts';

@@ -2,7 +2,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
-import { datasetName, runEvaluate, type MultiSeedReport } from '../../src/batch/index.ts';
+import { datasetName, type MultiSeedReport } from '../../src/batch/index.ts';
+import { runEvaluate } from '../../src/cli/evaluate.ts';
 import { tempDir } from '../support/helpers.ts';
 import { chainSequences, writeLinesFile, writeSessionsDir } from './fixtures.ts';
 

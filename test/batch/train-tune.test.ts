@@ -12,7 +12,7 @@ import { validationSplit, type TuningMetrics } from '../../src/batch/train/tune.
 import type { ParamAxis } from '../../src/batch/evaluate/tune.ts';
 import { silentLogger } from '../../src/core/index.ts';
 import type { MeridianEvent } from '../../src/ingest/index.ts';
-import { parseTrainFlags, runTrain } from '../../src/main/index.ts';
+import { parseTrainFlags, runTrain } from '../../src/cli/train.ts';
 import { createModelRegistry } from '../../src/registry/index.ts';
 import { DEFAULT_PARAMS } from '../../src/models/sequence/index.ts';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';

@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/index.ts';
 import { validateEvent } from '../../src/ingest/index.ts';
-import { parseSimulateFlags, runSimulate } from '../../src/simulate/index.ts';
+import { parseSimulateFlags, runSimulate } from '../../src/cli/simulate.ts';
 import { tempDir } from '../support/helpers.ts';
 
 describe('runSimulate', () => {

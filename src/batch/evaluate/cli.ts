@@ -1,13 +1,9 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { badRequest, type Logger } from '../../core/index.ts';
 import { formatAblation, summarizeSeeds, type SeedSummary } from './ablation.ts';
-import { parseAugment } from '../../models/index.ts';
 import { evaluateData, type EvaluationRun } from './evaluate.ts';
-import { DEFAULT_LEARNED_EVAL, type LearnedEvalOptions } from './learned.ts';
-import { LEARNED_PARTS, type LearnedPart } from '../train/learned.ts';
-import { LINE_STEP_MS } from '../../models/index.ts';
+import type { LearnedEvalOptions } from './learned.ts';
 import type { MetricAccumulator } from './metrics.ts';
 import { loadLines, loadSessions, type LoadedData } from './protocol.ts';
 import { publishedFor } from './published.ts';
@@ -19,109 +15,24 @@ export interface EvaluateDeps {
   write: (text: string) => void;
 }
 
-export const EVALUATE_USAGE = `usage: meridian evaluate --data <path> --format lines|sessions [--seed N | --seeds 1,2,3] [--json] [--out dir]
-                         [--learned pretrain,finetune,augment,adversarial | --learned none] [--ablation]
-  --data              lines: a file of "user item1 item2 …"; sessions: a folder with train_sessions.jsonl and
-                      test.jsonl (or the path of train_sessions.jsonl)
-  --seed              seed of the validation sample and of training (default 1)
-  --seeds             several seeds, one run each: the JSON's engine and baselines are their means,
-                      runs holds each; with --ablation, the ablation rows are run on the first seed only
-  --json              print one JSON object instead of the table
-  --out               also write <dataset>-evaluation.md and <dataset>-training-curve.svg there (and
-                      <dataset>-ablation.md with --ablation)
-  --tune-cases        validation cases sampled for tuning (default 8000)
-  --quick             smaller tuning grids (smoke runs)
-  --learned           parts of the learned component (line format): pretrain (item2vec), finetune
-                      (next-item through the user encoder), augment, adversarial; none: statistics only
-                      (default: all four)
-  --ablation          evaluate each prefix of --learned too: pretrain only, + fine-tune, + augmentation, …
-  --augment           augmentation of the augment part (default crop=0.6,mask=0.3,reorder=0.3)
-  --adversarial       FGSM radius of the adversarial part (default ${DEFAULT_LEARNED_EVAL.adversarial})
-  --learned-encoder   tfjs (fit the user encoder's half-life, default) or fixed (keep --half-life)
-  --half-life         user-encoder half-life in steps, the start of the fit (default 2)`;
-
 const PROTOCOLS = {
   lines: 'leave-one-out (last item test, second-to-last validation), full ranking over all items, the user\'s history excluded, ties share the middle rank',
   sessions: 'next item of every test prefix, full ranking over all items, prefix items not excluded (as SR-GNN / GCE-GNN), validation on the latest 10% of training sessions, ties share the middle rank',
 } as const;
 
-interface Args {
+/** What `meridian evaluate` runs: its flags, parsed and checked (src/cli/evaluate.ts). */
+export interface EvaluateOptions {
   data: string;
   format: 'lines' | 'sessions';
-  seed: number;
   json: boolean;
   out: string | undefined;
   tuneCases: number;
   quick: boolean;
+  /** One run each; the report's engine and baselines are their means when there are several. */
   seeds: number[];
   learned: LearnedEvalOptions;
-}
-
-function parseParts(v: string): LearnedPart[] {
-  if (v === 'none') return [];
-  const parts = v.split(',').map((p) => p.trim()).filter((p) => p !== '');
-  for (const p of parts) if (!LEARNED_PARTS.includes(p as LearnedPart)) throw badRequest('evaluate_option_invalid', `--learned: unknown part "${p}" (${LEARNED_PARTS.join(', ')} or none)`, 'learned');
-  if (parts[0] !== 'pretrain') throw badRequest('evaluate_option_invalid', '--learned: every configuration starts with pretrain (the item vectors the other parts refine)', 'learned');
-  return LEARNED_PARTS.filter((p) => parts.includes(p));
-}
-
-function number(flag: string, v: string, ok: (n: number) => boolean, what: string): number {
-  const n = Number(v);
-  if (!ok(n)) throw badRequest('evaluate_option_invalid', `--${flag} must be ${what}, got ${v}`, flag);
-  return n;
-}
-
-function learnedOptions(v: Record<string, string | boolean | undefined>): LearnedEvalOptions {
-  const encoder = v['learned-encoder'];
-  if (encoder !== undefined && encoder !== 'tfjs' && encoder !== 'fixed') throw badRequest('evaluate_option_invalid', `--learned-encoder must be tfjs or fixed, got ${String(encoder)}`, 'learned-encoder');
-  const train = { ...DEFAULT_LEARNED_EVAL.train };
-  if (encoder !== undefined) train.encoderFit = encoder;
-  if (typeof v['half-life'] === 'string') train.halfLifeMs = number('half-life', v['half-life'], (n) => n > 0, 'a positive number of steps') * LINE_STEP_MS;
-  return {
-    ...DEFAULT_LEARNED_EVAL,
-    parts: typeof v.learned === 'string' ? parseParts(v.learned) : DEFAULT_LEARNED_EVAL.parts,
-    ablation: v.ablation === true,
-    train,
-    augment: typeof v.augment === 'string' ? parseAugment(v.augment) : DEFAULT_LEARNED_EVAL.augment,
-    adversarial: typeof v.adversarial === 'string' ? number('adversarial', v.adversarial, (n) => n > 0, 'a positive radius') : DEFAULT_LEARNED_EVAL.adversarial,
-  };
-}
-
-function parse(argv: readonly string[]): Args {
-  let v;
-  try {
-    v = parseArgs({
-      args: [...argv],
-      options: {
-        data: { type: 'string' },
-        format: { type: 'string' },
-        seed: { type: 'string', default: '1' },
-        json: { type: 'boolean', default: false },
-        out: { type: 'string' },
-        'tune-cases': { type: 'string', default: '8000' },
-        quick: { type: 'boolean', default: false },
-        seeds: { type: 'string' },
-        learned: { type: 'string' },
-        ablation: { type: 'boolean', default: false },
-        augment: { type: 'string' },
-        adversarial: { type: 'string' },
-        'learned-encoder': { type: 'string' },
-        'half-life': { type: 'string' },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    throw badRequest('evaluate_option_invalid', `${(e as Error).message}\n${EVALUATE_USAGE}`);
-  }
-  if (v.data === undefined) throw badRequest('evaluate_option_invalid', `--data is required\n${EVALUATE_USAGE}`, 'data');
-  if (v.format !== 'lines' && v.format !== 'sessions') throw badRequest('evaluate_option_invalid', `--format must be lines or sessions\n${EVALUATE_USAGE}`, 'format');
-  const seed = Number(v.seed);
-  const tuneCases = Number(v['tune-cases']);
-  if (!Number.isInteger(seed)) throw badRequest('evaluate_option_invalid', `--seed must be an integer, got ${v.seed}`, 'seed');
-  if (!Number.isInteger(tuneCases) || tuneCases < 1) throw badRequest('evaluate_option_invalid', `--tune-cases must be a positive integer`, 'tune-cases');
-  const seeds = v.seeds === undefined ? [seed] : v.seeds.split(',').map((x) => number('seeds', x, Number.isInteger, 'a list of integers'));
-  if (v.ablation && v.learned === 'none') throw badRequest('evaluate_option_invalid', '--ablation needs a learned component (not --learned none)', 'ablation');
-  return { data: v.data, format: v.format, seed: seeds[0] as number, json: v.json, out: v.out, tuneCases, quick: v.quick, seeds, learned: learnedOptions(v) };
+  /** The command line, quoted in the ablation's markdown. */
+  commandLine: string;
 }
 
 /** Dataset name from the path: beauty.txt → beauty; a sessions folder or its train file → the folder. */
@@ -131,7 +42,7 @@ export function datasetName(path: string, format: 'lines' | 'sessions'): string 
   return base.replace(/\.[^.]+$/, '');
 }
 
-async function load(a: Args): Promise<LoadedData> {
+async function load(a: EvaluateOptions): Promise<LoadedData> {
   const isDir = await stat(a.data).then((s) => s.isDirectory(), () => {
     throw badRequest('evaluate_option_invalid', `--data ${a.data} does not exist`, 'data');
   });
@@ -213,8 +124,7 @@ function seedsLine(r: MultiSeedReport): string {
 }
 
 /** `meridian evaluate`: tunes on validation, evaluates once on test, prints a table or JSON. */
-export async function runEvaluate(argv: readonly string[], deps: EvaluateDeps): Promise<EvaluateReport> {
-  const a = parse(argv);
+export async function runEvaluation(a: EvaluateOptions, deps: EvaluateDeps): Promise<EvaluateReport> {
   const log = deps.logger.child('evaluate');
   const dataset = datasetName(a.data, a.format);
   const data = await load(a);
@@ -237,7 +147,7 @@ export async function runEvaluate(argv: readonly string[], deps: EvaluateDeps): 
     const label = `validation ${METRIC_LABELS[firstRun.validation.objective] ?? firstRun.validation.objective}`;
     await writeFile(join(a.out, svg), curveSvg(firstRun.curve, `${dataset}: ${label} per tuning step`, label));
     await writeFile(join(a.out, `${dataset}-evaluation.md`), formatMarkdown(reports[0] as EvaluateReport, svg));
-    if (a.learned.ablation) await writeFile(join(a.out, `${dataset}-ablation.md`), formatAblation(reports, `meridian evaluate ${argv.join(' ')}`));
+    if (a.learned.ablation) await writeFile(join(a.out, `${dataset}-ablation.md`), formatAblation(reports, a.commandLine));
   }
   return report;
 }
