@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { createRng, silentLogger } from '../../src/core/index.ts';
 import type { MeridianEvent } from '../../src/ingest/index.ts';
-import { createRuntime, type Runtime } from '../../src/main/index.ts';
+import { createRuntime, ingestInBatches, type Runtime } from '../../src/main/index.ts';
 import { buildServer } from '../../src/serve/index.ts';
 import { createCatalog, createShoppers, createTraffic, type Catalog } from '../../src/simulate/index.ts';
 import { nowMs } from './stats.ts';
@@ -55,18 +55,7 @@ export interface BenchEngine {
 
 /** Ingests events in batches of 1000, as the demo seeding does; returns how many were accepted. */
 export async function ingestAll(rt: Runtime, events: Iterable<MeridianEvent>, batch = 1000): Promise<number> {
-  let buf: MeridianEvent[] = [];
-  let accepted = 0;
-  const flush = async (): Promise<void> => {
-    for (const r of await rt.engine.ingest(buf, 'simulate')) if (r.status === 'accepted') accepted++;
-    buf = [];
-  };
-  for (const e of events) {
-    buf.push(e);
-    if (buf.length >= batch) await flush();
-  }
-  if (buf.length > 0) await flush();
-  return accepted;
+  return ingestInBatches(rt.engine, events, batch);
 }
 
 /** Where offline storefronts start, so that their events are the same from run to run. */

@@ -1,6 +1,6 @@
 import { MeridianError, type Logger } from '../core/index.ts';
 import type { MeridianEvent } from '../ingest/index.ts';
-import type { BusHandler, BusRecord, EventBus } from './port.ts';
+import { checkBusOpen, type BusHandler, type BusRecord, type EventBus } from './port.ts';
 
 const MAX_BATCH = 500;
 
@@ -49,12 +49,8 @@ export function createMemoryBus({ logger, retention = 1_000_000 }: { logger: Log
 /** The offset the next record gets. */
 const end = (log: MemoryLog): number => log.base + log.records.length - log.head;
 
-function checkOpen(log: MemoryLog): void {
-  if (log.closed) throw new MeridianError('bus_closed', 'the event bus is closed', { statusCode: 503, retriable: true });
-}
-
 async function publish(log: MemoryLog, events: readonly MeridianEvent[]): Promise<void> {
-  checkOpen(log);
+  checkBusOpen(log);
   if (events.length === 0) return;
   const acceptedAt = Date.now();
   for (const event of events) log.records.push({ offset: end(log), partition: 0, event, acceptedAt });
@@ -69,7 +65,7 @@ async function publish(log: MemoryLog, events: readonly MeridianEvent[]): Promis
 }
 
 async function subscribe(log: MemoryLog, name: string, handler: BusHandler): Promise<void> {
-  checkOpen(log);
+  checkBusOpen(log);
   if (log.groups.has(name)) throw new MeridianError('bus_group_exists', `consumer group "${name}" is already subscribed to this bus`);
   const group: Group = { name, handler, committed: log.base, chain: Promise.resolve() };
   log.groups.set(name, group);

@@ -1,3 +1,4 @@
+import { MeridianError } from '../core/index.ts';
 import type { MeridianEvent } from '../ingest/index.ts';
 
 /** One event on the bus with its position. */
@@ -23,4 +24,9 @@ export interface EventBus {
   subscribe(group: string, handler: BusHandler): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** What every adapter answers once it is closed: a retriable 503, since a restarted bus takes the call. */
+export function checkBusOpen(bus: { readonly closed: boolean }): void {
+  if (bus.closed) throw new MeridianError('bus_closed', 'the event bus is closed', { statusCode: 503, retriable: true });
 }

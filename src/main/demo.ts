@@ -12,7 +12,8 @@ export interface DemoOptions {
   rate: number;
 }
 
-async function ingestAll(engine: Engine, events: Iterable<MeridianEvent>, batch = 1000): Promise<number> {
+/** Ingests events in batches through engine.ingest (validation, bus, online updater, store); returns how many were accepted. */
+export async function ingestInBatches(engine: Engine, events: Iterable<MeridianEvent>, batch = 1000): Promise<number> {
   let buf: MeridianEvent[] = [];
   let accepted = 0;
   const flush = async (): Promise<void> => {
@@ -39,9 +40,9 @@ export async function seedDemo(engine: Engine, opts: DemoOptions, logger: Logger
   const start = end - 24 * 3600 * 1000;
   const catalog = createCatalog({ seed: opts.seed, items: opts.items, ts: start - 3_600_000 });
   const shoppers = createShoppers({ seed: opts.seed, users: opts.users });
-  const items = await ingestAll(engine, catalog);
+  const items = await ingestInBatches(engine, catalog);
   const history = opts.events > 0 ? createTraffic({ seed: opts.seed, catalog, shoppers, start, end, events: opts.events }) : [];
-  const events = await ingestAll(engine, history);
+  const events = await ingestInBatches(engine, history);
   logger.info('demo storefront seeded', { items, events, ms: Math.round(performance.now() - t0) });
   if (opts.rate <= 0) return { stop: async () => {} };
 

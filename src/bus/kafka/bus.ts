@@ -6,7 +6,7 @@ import { createKafkaClient, ensureTopics, withTimeout } from './client.ts';
 import { encodeEvent, errorText } from './messages.ts';
 import { createPublisher } from './publisher.ts';
 import { DEFAULT_EVENTS_TOPIC, isTopicName } from './url.ts';
-import type { BusHandler, EventBus } from '../port.ts';
+import { checkBusOpen, type BusHandler, type EventBus } from '../port.ts';
 
 export interface KafkaBusOptions {
   brokers: readonly string[];
@@ -150,12 +150,8 @@ function createProducers(kafka: Kafka, logger: Logger): Producers {
   return { first: makeProducer(), renewed, renew };
 }
 
-function checkOpen(s: BusState): void {
-  if (s.closed) throw new MeridianError('bus_closed', 'the event bus is closed', { statusCode: 503, retriable: true });
-}
-
 async function publish(s: BusState, events: readonly MeridianEvent[]): Promise<void> {
-  checkOpen(s);
+  checkBusOpen(s);
   if (events.length === 0) return;
   const t0 = performance.now();
   try {
@@ -168,7 +164,7 @@ async function publish(s: BusState, events: readonly MeridianEvent[]): Promise<v
 }
 
 async function subscribe(s: BusState, group: string, handler: BusHandler, options?: KafkaSubscribeOptions): Promise<void> {
-  checkOpen(s);
+  checkBusOpen(s);
   if (group === '') throw new MeridianError('config_invalid', 'kafka bus: a consumer group needs a name');
   if (s.consumers.has(group)) throw new MeridianError('bus_group_exists', `consumer group "${group}" is already subscribed to this bus`);
   const consumer = await startGroupConsumer({
