@@ -116,31 +116,20 @@ function buildCases(seqs: readonly ShopperSequence[], o: EncoderFitOptions): Cas
   return c;
 }
 
-/**
- * Fits the user encoder that serving applies per event (a time-decayed, type-weighted mix of item
- * vectors) by next-item prediction: its half-life and per-type weights are learned with full softmax
- * over the catalog, item vectors fixed. Serving stays as cheap as before; only the parameters change.
- */
-export async function fitDecayMixEncoder(
-  tf: TfModule,
-  seqs: readonly ShopperSequence[],
-  vectors: Float32Array,
-  dim: number,
-  o: EncoderFitOptions,
-  onStep?: (step: number, loss: number) => void,
-): Promise<EncoderFit> {
-  const n = vectors.length / dim;
-  const cases = buildCases(seqs, o);
-  const L = o.maxHistory;
-  if (cases.count === 0) return { halfLifeMs: o.halfLifeMs, weights: { ...o.weights }, lossBefore: 0, loss: 0 };
-  const rng = createRng(o.seed);
-  const V = tf.tensor2d(vectors, [n, dim]);
-  const logH = tf.variable(tf.scalar(Math.log(o.halfLifeMs / HOUR)));
-  // Weights live in log space: a negative weight would flip the shopper's vector away from what they chose.
-  const logTypeW = tf.variable(tf.tensor1d(TYPES.map((t) => Math.log(Math.max(o.weights[t], 1e-3)))));
-  const logTau = tf.variable(tf.scalar(Math.log(10)));
-  /** Mean cross-entropy of `rows`, over every item or (sampled softmax) over `cands` with labels `labels`. */
-  const lossOf = (rows: Int32Array, sample?: { cands: Int32Array; labels: Int32Array }): Tf.Scalar =>
+/** The encoder's trained parameters, in log space. */
+interface DecayMixVars {
+  logH: Tf.Variable;
+  logTypeW: Tf.Variable;
+  logTau: Tf.Variable;
+}
+
+type LossOf = (rows: Int32Array, sample?: { cands: Int32Array; labels: Int32Array }) => Tf.Scalar;
+
+/** Mean cross-entropy of `rows`, over every item of `V` or (sampled softmax) over `cands` with labels `labels`. */
+function decayMixLoss(tf: TfModule, cases: Cases, V: Tf.Tensor2D, vars: DecayMixVars, L: number, dim: number): LossOf {
+  const n = V.shape[0];
+  const { logH, logTypeW, logTau } = vars;
+  return (rows, sample) =>
     tf.tidy(() => {
       const take = <T extends Int32Array | Float32Array>(a: T): T => {
         const out = (a instanceof Int32Array ? new Int32Array(rows.length * L) : new Float32Array(rows.length * L)) as T;
@@ -164,6 +153,77 @@ export async function fitDecayMixEncoder(
       const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), sample === undefined ? n : sample.cands.length);
       return tf.losses.softmaxCrossEntropy(targets, logits) as Tf.Scalar;
     });
+}
+
+/** `o.steps` Adam steps on random batches of the cases (rows drawn first, then the sampled softmax's extras), yielding to the event loop between steps. */
+async function trainDecayMix(
+  tf: TfModule,
+  lossOf: LossOf,
+  vars: DecayMixVars,
+  cases: Cases,
+  n: number,
+  o: EncoderFitOptions,
+  onStep?: (step: number, loss: number) => void,
+): Promise<void> {
+  const rng = createRng(o.seed);
+  const optimizer = tf.train.adam(o.lr);
+  for (let step = 1; step <= o.steps; step++) {
+    const rows = Int32Array.from({ length: Math.min(o.batch, cases.count) }, () => rng.int(cases.count));
+    const sample = o.sampled > 0 && o.sampled < n ? sampledSoftmax(rows, cases.targets, n, o.sampled, rng) : undefined;
+    const l = optimizer.minimize(() => lossOf(rows, sample), true, [vars.logH, vars.logTypeW, vars.logTau]);
+    if (l !== null) {
+      if (onStep !== undefined && (step % 25 === 0 || step === o.steps)) onStep(step, (await l.data())[0] as number);
+      l.dispose();
+    }
+    // Other work in the process (a server) gets the event loop between steps.
+    await new Promise((r) => setImmediate(r));
+  }
+  optimizer.dispose();
+}
+
+/**
+ * The learned type weights `w` back on the defaults' scale. The user vector is normalised, so only
+ * the weights' ratios matter: the types in the data are scaled to the defaults' mean; types absent
+ * from it had no say and keep their defaults.
+ */
+function rescaleWeights(w: readonly number[], cases: Cases, defaults: Record<InteractionType, number>): Record<InteractionType, number> {
+  const present = TYPES.map((_, i) => cases.types.some((x, j) => x === i && cases.mask[j] === 1));
+  let mean = 0;
+  let defaultMean = 0;
+  TYPES.forEach((t, i) => {
+    if (!present[i]) return;
+    mean += w[i] as number;
+    defaultMean += defaults[t];
+  });
+  const weights = {} as Record<InteractionType, number>;
+  TYPES.forEach((t, i) => (weights[t] = present[i] && mean > 0 ? ((w[i] as number) * defaultMean) / mean : defaults[t]));
+  return weights;
+}
+
+/**
+ * Fits the user encoder that serving applies per event (a time-decayed, type-weighted mix of item
+ * vectors) by next-item prediction: its half-life and per-type weights are learned with full softmax
+ * over the catalog, item vectors fixed. Serving stays as cheap as before; only the parameters change.
+ */
+export async function fitDecayMixEncoder(
+  tf: TfModule,
+  seqs: readonly ShopperSequence[],
+  vectors: Float32Array,
+  dim: number,
+  o: EncoderFitOptions,
+  onStep?: (step: number, loss: number) => void,
+): Promise<EncoderFit> {
+  const n = vectors.length / dim;
+  const cases = buildCases(seqs, o);
+  if (cases.count === 0) return { halfLifeMs: o.halfLifeMs, weights: { ...o.weights }, lossBefore: 0, loss: 0 };
+  const V = tf.tensor2d(vectors, [n, dim]);
+  const vars: DecayMixVars = {
+    logH: tf.variable(tf.scalar(Math.log(o.halfLifeMs / HOUR))),
+    // Weights live in log space: a negative weight would flip the shopper's vector away from what they chose.
+    logTypeW: tf.variable(tf.tensor1d(TYPES.map((t) => Math.log(Math.max(o.weights[t], 1e-3))))),
+    logTau: tf.variable(tf.scalar(Math.log(10))),
+  };
+  const lossOf = decayMixLoss(tf, cases, V, vars, o.maxHistory, dim);
   const all = Int32Array.from({ length: Math.min(cases.count, 1024) }, (_, i) => i);
   const evalLoss = async (): Promise<number> => {
     const l = lossOf(all);
@@ -173,39 +233,15 @@ export async function fitDecayMixEncoder(
   };
   try {
     const lossBefore = await evalLoss();
-    const optimizer = tf.train.adam(o.lr);
-    for (let step = 1; step <= o.steps; step++) {
-      const rows = Int32Array.from({ length: Math.min(o.batch, cases.count) }, () => rng.int(cases.count));
-      const sample = o.sampled > 0 && o.sampled < n ? sampledSoftmax(rows, cases.targets, n, o.sampled, rng) : undefined;
-      const l = optimizer.minimize(() => lossOf(rows, sample), true, [logH, logTypeW, logTau]);
-      if (l !== null) {
-        if (onStep !== undefined && (step % 25 === 0 || step === o.steps)) onStep(step, (await l.data())[0] as number);
-        l.dispose();
-      }
-      // Other work in the process (a server) gets the event loop between steps.
-      await new Promise((r) => setImmediate(r));
-    }
-    optimizer.dispose();
+    await trainDecayMix(tf, lossOf, vars, cases, n, o, onStep);
     const loss = await evalLoss();
-    const w = Array.from(await logTypeW.data(), Math.exp);
-    // The user vector is normalised, so only the weights' ratios matter: the types in the data are
-    // put back on the defaults' scale; types absent from it had no say and keep their defaults.
-    const present = TYPES.map((_, i) => cases.types.some((x, j) => x === i && cases.mask[j] === 1));
-    let mean = 0;
-    let defaultMean = 0;
-    TYPES.forEach((t, i) => {
-      if (!present[i]) return;
-      mean += w[i] as number;
-      defaultMean += o.weights[t];
-    });
-    const weights = {} as Record<InteractionType, number>;
-    TYPES.forEach((t, i) => (weights[t] = present[i] && mean > 0 ? ((w[i] as number) * defaultMean) / mean : o.weights[t]));
-    const halfLifeMs = Math.exp((await logH.data())[0] as number) * HOUR;
+    const weights = rescaleWeights(Array.from(await vars.logTypeW.data(), Math.exp), cases, o.weights);
+    const halfLifeMs = Math.exp((await vars.logH.data())[0] as number) * HOUR;
     return { halfLifeMs, weights, lossBefore, loss };
   } finally {
     V.dispose();
-    logH.dispose();
-    logTypeW.dispose();
-    logTau.dispose();
+    vars.logH.dispose();
+    vars.logTypeW.dispose();
+    vars.logTau.dispose();
   }
 }

@@ -1,4 +1,4 @@
-import { badRequest, createRng } from '../../core/index.ts';
+import { badRequest, createRng, type Rng } from '../../core/index.ts';
 import { augmentItems, MASKED, validateAugment, type AugmentOptions } from './augment.ts';
 
 /**
@@ -121,39 +121,43 @@ function checkOptions(o: Item2VecOptions): void {
   if (o.augment !== undefined) validateAugment(o.augment);
 }
 
-/**
- * Trains item vectors. Between chunks of sequences it yields to the event loop, so a process that
- * also serves requests keeps answering while it trains.
- */
-export async function trainItem2Vec(
-  sequences: readonly Int32Array[],
-  numItems: number,
-  options: Partial<Item2VecOptions> = {},
-  onEpoch?: (p: EpochProgress) => void,
-  /** Continue from a previous run (fine-tuning) instead of a random start; copied, not modified. */
-  initial?: { vectors: Float32Array; context: Float32Array },
-): Promise<Item2VecResult> {
-  const o: Item2VecOptions = { ...DEFAULT_ITEM2VEC, ...options };
-  checkOptions(o);
-  const { dim, window, negatives, epochs } = o;
-  const rng = createRng(o.seed);
+/** What the steps of one run share: its options, its draws, the pair update and the learning-rate schedule. */
+interface Run {
+  o: Item2VecOptions;
+  rng: Rng;
+  pair: PairStep;
+  /** Centres visited so far (masked ones too) and in the whole run: the learning rate decays linearly over them. */
+  step: number;
+  totalSteps: number;
+  /** The current epoch's summed loss and its positive pairs. */
+  loss: number;
+  pairs: number;
+}
+
+/** Trains one positive pair of the centre at row `cRow` with its negatives; returns its negative log-likelihood. */
+type PairStep = (cRow: number, ctx: number, lr: number) => number;
+
+/** The input and context vectors a run starts from: copies of `initial`, else random inputs (drawn first from `rng`) and zero contexts. */
+function startVectors(numItems: number, dim: number, rng: Rng, initial?: { vectors: Float32Array; context: Float32Array }): { w: Float32Array; c: Float32Array } {
   if (initial !== undefined && (initial.vectors.length !== numItems * dim || initial.context.length !== numItems * dim)) {
     throw badRequest('train_option_invalid', 'initial vectors do not match numItems × dim', 'initial');
   }
   const w = initial?.vectors.slice() ?? new Float32Array(numItems * dim);
   if (initial === undefined) for (let i = 0; i < w.length; i++) w[i] = (rng.next() - 0.5) / dim;
   const c = initial?.context.slice() ?? new Float32Array(numItems * dim);
+  return { w, c };
+}
+
+/**
+ * The skip-gram step over input vectors `w` and context vectors `c`: the centre's positive pair and
+ * its negatives drawn from `table`, a clean pass, then (optionally) an adversarial one. Its buffers
+ * are allocated once, here, and reused by every step.
+ */
+function createPairStep(w: Float32Array, c: Float32Array, table: Int32Array, rng: Rng, o: Item2VecOptions): PairStep {
+  const { dim, negatives } = o;
   const grad = new Float32Array(dim);
   const adv = new Float32Array(dim);
   const targets = new Int32Array(negatives + 1);
-  const table = negativeTable(sequences, numItems);
-  const views = 1 + (o.augment?.copies ?? 0);
-  let tokens = 0;
-  for (const s of sequences) tokens += s.length;
-  const totalSteps = Math.max(1, tokens * epochs * views);
-  let step = 0;
-  let lastLoss = 0;
-  const clock = createEpochClock(epochs, onEpoch);
 
   /** One (centre, target, label) update from centre vector `wv` at `wRow`; returns its negative log-likelihood. */
   const update = (wv: Float32Array, wRow: number, tRow: number, label: number, lr: number): number => {
@@ -168,8 +172,7 @@ export async function trainItem2Vec(
     return -Math.log(Math.max(label === 1 ? p : 1 - p, 1e-7));
   };
 
-  /** The centre's positive pair and its negatives: a clean pass, then (optionally) an adversarial one. */
-  const pair = (cRow: number, ctx: number, lr: number): number => {
+  return (cRow, ctx, lr) => {
     let n = 0;
     targets[n++] = ctx;
     for (let k = 0; k < negatives; k++) {
@@ -191,32 +194,68 @@ export async function trainItem2Vec(
     for (let d = 0; d < dim; d++) w[cRow + d] = (w[cRow + d] as number) + (grad[d] as number);
     return loss;
   };
+}
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    clock.begin();
-    let loss = 0;
-    let pairs = 0;
-    for (let si = 0; si < sequences.length; si++) {
-      for (let v = 0; v < views; v++) {
-        const s = v === 0 ? (sequences[si] as Int32Array) : augmentItems(sequences[si] as Int32Array, o.augment as AugmentOptions, rng);
-        if (s === undefined) continue;
-        for (let i = 0; i < s.length; i++, step++) {
-          const centre = s[i] as number;
-          if (centre === MASKED) continue;
-          const lr = Math.max(o.minLr, o.lr * (1 - step / totalSteps));
-          // A random window per centre, as word2vec: nearer neighbours count more often.
-          const span = 1 + rng.int(window);
-          for (let j = Math.max(0, i - span); j < Math.min(s.length, i + span + 1); j++) {
-            const ctx = s[j] as number;
-            if (j === i || ctx === centre || ctx === MASKED) continue;
-            loss += pair(centre * dim, ctx, lr);
-            pairs++;
-          }
-        }
-      }
-      if (clock.due()) await clock.tick();
+/** One view of a sequence, centre by centre: each centre's pairs within a random window, their losses added to the run's. */
+function trainView(run: Run, s: Int32Array): void {
+  const { o, rng, pair } = run;
+  const { dim, window } = o;
+  for (let i = 0; i < s.length; i++, run.step++) {
+    const centre = s[i] as number;
+    if (centre === MASKED) continue;
+    const lr = Math.max(o.minLr, o.lr * (1 - run.step / run.totalSteps));
+    // A random window per centre, as word2vec: nearer neighbours count more often.
+    const span = 1 + rng.int(window);
+    for (let j = Math.max(0, i - span); j < Math.min(s.length, i + span + 1); j++) {
+      const ctx = s[j] as number;
+      if (j === i || ctx === centre || ctx === MASKED) continue;
+      run.loss += pair(centre * dim, ctx, lr);
+      run.pairs++;
     }
-    lastLoss = pairs > 0 ? loss / pairs : 0;
+  }
+}
+
+/** One epoch: every sequence, then its augmented views, yielding to the event loop when due. Returns the mean loss per pair. */
+async function trainEpoch(run: Run, sequences: readonly Int32Array[], views: number, clock: ReturnType<typeof createEpochClock>): Promise<number> {
+  run.loss = 0;
+  run.pairs = 0;
+  for (let si = 0; si < sequences.length; si++) {
+    for (let v = 0; v < views; v++) {
+      const s = v === 0 ? (sequences[si] as Int32Array) : augmentItems(sequences[si] as Int32Array, run.o.augment as AugmentOptions, run.rng);
+      if (s === undefined) continue;
+      trainView(run, s);
+    }
+    if (clock.due()) await clock.tick();
+  }
+  return run.pairs > 0 ? run.loss / run.pairs : 0;
+}
+
+/**
+ * Trains item vectors. Between chunks of sequences it yields to the event loop, so a process that
+ * also serves requests keeps answering while it trains.
+ */
+export async function trainItem2Vec(
+  sequences: readonly Int32Array[],
+  numItems: number,
+  options: Partial<Item2VecOptions> = {},
+  onEpoch?: (p: EpochProgress) => void,
+  /** Continue from a previous run (fine-tuning) instead of a random start; copied, not modified. */
+  initial?: { vectors: Float32Array; context: Float32Array },
+): Promise<Item2VecResult> {
+  const o: Item2VecOptions = { ...DEFAULT_ITEM2VEC, ...options };
+  checkOptions(o);
+  const rng = createRng(o.seed);
+  const { w, c } = startVectors(numItems, o.dim, rng, initial);
+  const table = negativeTable(sequences, numItems);
+  const views = 1 + (o.augment?.copies ?? 0);
+  let tokens = 0;
+  for (const s of sequences) tokens += s.length;
+  const run: Run = { o, rng, pair: createPairStep(w, c, table, rng, o), step: 0, totalSteps: Math.max(1, tokens * o.epochs * views), loss: 0, pairs: 0 };
+  const clock = createEpochClock(o.epochs, onEpoch);
+  let lastLoss = 0;
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    clock.begin();
+    lastLoss = await trainEpoch(run, sequences, views, clock);
     clock.epoch(epoch, lastLoss);
   }
   return { vectors: w, context: c, loss: lastLoss };

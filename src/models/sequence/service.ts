@@ -1,10 +1,10 @@
-import type { Worker } from 'node:worker_threads';
-import { MeridianError, tsWorker, unavailable, type Logger } from '../../core/index.ts';
+import { MeridianError, type Logger } from '../../core/index.ts';
 import { shopperKey, type MeridianEvent } from '../../ingest/index.ts';
 import { DEFAULT_PARAMS, type ModelParams } from './model.ts';
 import { checkSequenceOptions, rankWith, type OnlineSequenceOptions, type OnlineSequenceSize, type SequenceRanking } from './online.ts';
 import { interaction, type OnlineSequenceModel } from './events.ts';
 import type { ThreadReply, ThreadRequest } from './thread.ts';
+import { SequenceThread, STEP_BATCH, StepBatch } from './thread-link.ts';
 
 /**
  * A tenant's sequence model as the engine uses it: fed with every applied event, asked for a
@@ -43,14 +43,6 @@ export function inlineSequence(model: OnlineSequenceModel): SequenceService {
   };
 }
 
-/** Steps sent to the thread in one message at most; a full buffer is sent at once. */
-const STEP_BATCH = 4096;
-
-interface Pending {
-  resolve(reply: ThreadReply): void;
-  reject(e: unknown): void;
-}
-
 export interface ThreadedSequenceOptions extends OnlineSequenceOptions {
   logger: Logger;
 }
@@ -65,118 +57,25 @@ export interface ThreadedSequenceOptions extends OnlineSequenceOptions {
 export function createThreadedSequence({ params = () => DEFAULT_PARAMS, logger, ...options }: ThreadedSequenceOptions): SequenceService {
   checkSequenceOptions(options);
   let sent: ModelParams = params();
-  const worker: Worker = tsWorker(new URL('./thread.ts', import.meta.url));
-  // The thread keeps the process alive only while something waits for it (a ranking, a settle):
-  // an idle model must not hold a process open, and a waiting caller must not see it exit.
-  worker.unref();
-  let waiting = 0;
-  const wait = (): void => {
-    if (waiting++ === 0) worker.ref();
-  };
-  const done = (): void => {
-    if (--waiting === 0) worker.unref();
-  };
-  const pending = new Map<number, Pending>();
-  let nextId = 1;
-  let failure: MeridianError | undefined;
-  const post = (m: ThreadRequest): void => worker.postMessage(m);
-  post({ t: 'init', options, params: sent });
+  const thread = new SequenceThread(logger);
+  const steps = new StepBatch(
+    (m) => thread.postSteps(m),
+    () => thread.failure === undefined,
+  );
+  thread.post({ t: 'init', options, params: sent });
 
-  let keys: string[] = [];
-  let items: string[] = [];
-  let ts: number[] = [];
-  let ids: string[] = [];
-  let once: boolean[] = [];
-  let scheduled = false;
-  let posted = 0;
-  let applied = 0;
-  const settling: { steps: number; resolve(): void }[] = [];
-
-  function flush(): void {
-    scheduled = false;
-    if (keys.length === 0 || failure !== undefined) return;
-    posted += keys.length;
-    post({ t: 'steps', keys, items, ts, ids, once });
-    keys = [];
-    items = [];
-    ts = [];
-    ids = [];
-    once = [];
-  }
-
-  function add(e: MeridianEvent, follow: boolean): void {
-    if (failure !== undefined) return; // nothing can rank with it any more: keep nothing
+  const add = (e: MeridianEvent, follow: boolean): void => {
+    if (thread.failure !== undefined) return; // nothing can rank with it any more: keep nothing
     const item = interaction(e);
     const key = item === undefined ? undefined : shopperKey(e);
     if (key === undefined || item === undefined) return;
-    keys.push(key);
-    items.push(item);
-    ts.push(e.ts);
-    ids.push(e.id);
-    once.push(follow);
-    if (keys.length >= STEP_BATCH) flush();
-    else if (!scheduled) {
-      scheduled = true;
-      queueMicrotask(flush);
-    }
-  }
-
-  function release(): void {
-    for (let i = settling.length - 1; i >= 0; i--) {
-      const s = settling[i] as { steps: number; resolve(): void };
-      if (failure !== undefined || posted - applied <= s.steps) {
-        settling.splice(i, 1);
-        done();
-        s.resolve();
-      }
-    }
-  }
-
-  function fail(e: MeridianError): void {
-    if (failure !== undefined) return;
-    failure = e;
-    for (const p of pending.values()) {
-      p.reject(e);
-      done();
-    }
-    pending.clear();
-    release();
-  }
-
-  worker.on('message', (m: ThreadReply) => {
-    if (m.t === 'applied') {
-      applied += m.steps;
-      release();
-      return;
-    }
-    if (m.t === 'failed' && m.id === undefined) {
-      logger.error('sequence model thread failed', { err: m.message });
-      fail(unavailable('sequence_unavailable', `the sequence model failed: ${m.message}`));
-      return;
-    }
-    const p = m.id === undefined ? undefined : pending.get(m.id);
-    if (p === undefined || m.id === undefined) return;
-    pending.delete(m.id);
-    done();
-    if (m.t === 'failed') p.reject(new MeridianError('sequence_failed', m.message));
-    else p.resolve(m);
-  });
-  worker.on('error', (err) => {
-    logger.error('sequence model thread failed', { err });
-    fail(unavailable('sequence_unavailable', 'the sequence model thread failed', err));
-  });
-  worker.on('exit', (code) => fail(unavailable('sequence_unavailable', `the sequence model thread exited (${code})`)));
-
-  function ask(build: (id: number) => ThreadRequest): Promise<ThreadReply> {
-    if (failure !== undefined) return Promise.reject(failure);
-    flush();
-    const id = nextId++;
-    return new Promise<ThreadReply>((resolve, reject) => {
-      wait();
-      pending.set(id, { resolve, reject });
-      post(build(id));
-    });
-  }
+    steps.push(key, item, e.ts, e.id, follow);
+  };
+  const ask = (build: (id: number) => ThreadRequest): Promise<ThreadReply> => {
+    if (thread.failure !== undefined) return Promise.reject(thread.failure);
+    steps.flush();
+    return thread.request(build);
+  };
 
   return {
     observe: (e) => add(e, false),
@@ -185,7 +84,7 @@ export function createThreadedSequence({ params = () => DEFAULT_PARAMS, logger, 
       const p = params();
       if (p !== sent) {
         sent = p;
-        post({ t: 'params', params: p });
+        thread.post({ t: 'params', params: p });
       }
       const reply = await ask((id) => ({ t: 'rank', id, key, n, skip: Array.from(skip), skipHistory }));
       if (reply.t !== 'rank') throw new MeridianError('sequence_failed', `unexpected reply ${reply.t}`);
@@ -196,18 +95,13 @@ export function createThreadedSequence({ params = () => DEFAULT_PARAMS, logger, 
       if (reply.t !== 'size') throw new MeridianError('sequence_failed', `unexpected reply ${reply.t}`);
       return reply.size;
     },
-    settle(steps) {
-      flush();
-      if (failure !== undefined || posted - applied <= steps) return Promise.resolve();
-      wait();
-      return new Promise<void>((resolve) => settling.push({ steps, resolve }));
+    settle(n) {
+      steps.flush();
+      return thread.settle(n);
     },
-    backlog: () => (failure === undefined ? posted - applied + keys.length : 0),
-    healthy: () => failure === undefined,
-    async close() {
-      fail(unavailable('sequence_closed', 'the sequence model is closed'));
-      await worker.terminate();
-    },
+    backlog: () => (thread.failure === undefined ? thread.settling.backlog() + steps.length : 0),
+    healthy: () => thread.failure === undefined,
+    close: () => thread.close(),
   };
 }
 

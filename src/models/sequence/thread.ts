@@ -3,9 +3,10 @@ import type { ModelParams } from './model.ts';
 import { createSequenceCore, rankWith, type OnlineSequenceOptions, type OnlineSequenceSize, type SequenceCore, type SequenceHit } from './online.ts';
 
 /**
- * The worker thread of `createThreadedSequence` (./sequence-service.ts): one tenant's sequence
- * model, fed steps and asked for rankings in the order the serving thread sent them. It imports
- * only the model (no adapters), so it starts in a fraction of a second.
+ * The worker thread of `createThreadedSequence` (./service.ts; its side of the link is
+ * ./thread-link.ts): one tenant's sequence model, fed steps and asked for rankings in the order the
+ * serving thread sent them. It imports only the model (no adapters), so it starts in a fraction of
+ * a second.
  */
 export type ThreadRequest =
   | { t: 'init'; options: Omit<OnlineSequenceOptions, 'params'>; params: ModelParams }
