@@ -1,3 +1,4 @@
+import { grow } from '../core/index.ts';
 import type { Scored } from '../core/index.ts';
 
 /**
@@ -14,84 +15,103 @@ export interface TopK {
 }
 
 export function createTopK(initialCapacity = 64): TopK {
-  let scores = new Float64Array(initialCapacity);
-  let slots = new Int32Array(initialCapacity);
-  let order = new Float64Array(initialCapacity); // insertion order, for stable ties
-  let size = 0;
-  let limit = 0;
-  let seq = 0;
+  return new TopKHeap(initialCapacity);
+}
 
-  // a is "worse" than b: lower score, or same score but offered later.
-  const worse = (a: number, b: number): boolean => {
-    const sa = scores[a] as number;
-    const sb = scores[b] as number;
-    return sa < sb || (sa === sb && (order[a] as number) > (order[b] as number));
-  };
-  const swap = (a: number, b: number): void => {
+/**
+ * The heap as three parallel typed arrays: score, the caller's slot and the order of the offer
+ * (which breaks ties). The root is the worst candidate kept.
+ */
+class TopKHeap implements TopK {
+  private scores: Float64Array<ArrayBuffer>;
+  private slots: Int32Array<ArrayBuffer>;
+  /** Insertion order, for stable ties. */
+  private order: Float64Array<ArrayBuffer>;
+  private size = 0;
+  private limit = 0;
+  private seq = 0;
+
+  constructor(initialCapacity: number) {
+    this.scores = new Float64Array(initialCapacity);
+    this.slots = new Int32Array(initialCapacity);
+    this.order = new Float64Array(initialCapacity);
+  }
+
+  reset(k: number): void {
+    this.limit = Math.max(0, Math.floor(k));
+    this.size = 0;
+    this.seq = 0;
+    this.ensure(this.limit + 1);
+  }
+
+  push(score: number, slot: number): void {
+    if (this.limit === 0) return;
+    const o = this.seq++;
+    if (this.size < this.limit) {
+      this.scores[this.size] = score; this.slots[this.size] = slot; this.order[this.size] = o;
+      this.siftUp(this.size++);
+      return;
+    }
+    // Replace the root (the worst kept) only when strictly better: ties keep the earlier one.
+    if (score <= (this.scores[0] as number)) return;
+    this.scores[0] = score; this.slots[0] = slot; this.order[0] = o;
+    this.siftDown(0);
+  }
+
+  drain(idOf: (slot: number) => string): Scored[] {
+    const out: Scored[] = new Array<Scored>(this.size);
+    for (let i = this.size - 1; i >= 0; i--) {
+      out[i] = { id: idOf(this.slots[0] as number), score: this.scores[0] as number };
+      this.size--;
+      if (this.size > 0) {
+        this.swap(0, this.size);
+        this.siftDown(0);
+      }
+    }
+    return out;
+  }
+
+  /** a is "worse" than b: lower score, or same score but offered later. */
+  private worse(a: number, b: number): boolean {
+    const sa = this.scores[a] as number;
+    const sb = this.scores[b] as number;
+    return sa < sb || (sa === sb && (this.order[a] as number) > (this.order[b] as number));
+  }
+
+  private swap(a: number, b: number): void {
+    const { scores, slots, order } = this;
     const s = scores[a] as number, l = slots[a] as number, o = order[a] as number;
     scores[a] = scores[b] as number; slots[a] = slots[b] as number; order[a] = order[b] as number;
     scores[b] = s; slots[b] = l; order[b] = o;
-  };
-  const siftUp = (i: number): void => {
+  }
+
+  private siftUp(i: number): void {
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!worse(i, p)) return;
-      swap(i, p);
+      if (!this.worse(i, p)) return;
+      this.swap(i, p);
       i = p;
     }
-  };
-  const siftDown = (i: number): void => {
+  }
+
+  private siftDown(i: number): void {
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < size && worse(l, m)) m = l;
-      if (r < size && worse(r, m)) m = r;
+      if (l < this.size && this.worse(l, m)) m = l;
+      if (r < this.size && this.worse(r, m)) m = r;
       if (m === i) return;
-      swap(i, m);
+      this.swap(i, m);
       i = m;
     }
-  };
-  const ensure = (n: number): void => {
-    if (n <= scores.length) return;
-    let cap = scores.length;
-    while (cap < n) cap *= 2;
-    const s = new Float64Array(cap); s.set(scores); scores = s;
-    const l = new Int32Array(cap); l.set(slots); slots = l;
-    const o = new Float64Array(cap); o.set(order); order = o;
-  };
+  }
 
-  return {
-    reset(k) {
-      limit = Math.max(0, Math.floor(k));
-      size = 0;
-      seq = 0;
-      ensure(limit + 1);
-    },
-    push(score, slot) {
-      if (limit === 0) return;
-      const o = seq++;
-      if (size < limit) {
-        scores[size] = score; slots[size] = slot; order[size] = o;
-        siftUp(size++);
-        return;
-      }
-      // Replace the root (the worst kept) only when strictly better: ties keep the earlier one.
-      if (score <= (scores[0] as number)) return;
-      scores[0] = score; slots[0] = slot; order[0] = o;
-      siftDown(0);
-    },
-    drain(idOf) {
-      const out: Scored[] = new Array<Scored>(size);
-      for (let i = size - 1; i >= 0; i--) {
-        out[i] = { id: idOf(slots[0] as number), score: scores[0] as number };
-        size--;
-        if (size > 0) {
-          swap(0, size);
-          siftDown(0);
-        }
-      }
-      return out;
-    },
-  };
+  /** Room for `n` entries, made at `reset` only, so a query never reallocates. */
+  private ensure(n: number): void {
+    if (n <= this.scores.length) return;
+    this.scores = grow(this.scores, n);
+    this.slots = grow(this.slots, n);
+    this.order = grow(this.order, n);
+  }
 }
