@@ -118,97 +118,106 @@ async function addTrending(ctx: TenantContext, into: Candidates, q: ListQuery, n
   for (const t of top) into.add(t.id, weight * Math.pow(2, t.score - best), 'trending');
 }
 
+type Skip = ReadonlySet<string> | ((id: string) => boolean);
+
+const listOf = (deps: RecommenderDeps, items: ItemView[]): ItemList => ({ items, model: deps.modelVersion() });
+
+function vectorSearch(deps: RecommenderDeps, ctx: TenantContext, market: string, query: Float32Array, n: number, skip: Skip, ef = RECOMMEND_EF): Scored[] {
+  const t0 = performance.now();
+  // A set lets the index over-fetch by exactly the excluded items it holds.
+  const hits =
+    typeof skip === 'function' ? ctx.vectors.search(market, query, n, skip, { ef }) : ctx.vectors.search(market, query, n, undefined, { ef, excluded: skip });
+  deps.instrumentation.emit('index.search', { kind: 'vector', ms: performance.now() - t0 });
+  return hits;
+}
+
+async function trending(deps: RecommenderDeps, ctx: TenantContext, q: ListQuery, exclude?: ReadonlySet<string>): Promise<ItemList> {
+  const c = new Candidates();
+  await addTrending(ctx, c, q, fetchSize(q) + (exclude?.size ?? 0), 1);
+  return listOf(deps, await hydrate(ctx.store, c, q, exclude));
+}
+
+/** The shopper's own items that every source leaves out: the recent ones with `seen`, the bought ones with `purchased`. */
+function ownItems(state: UserState | undefined, q: RecommendQuery, skipSeen: boolean): string[] {
+  const own: string[] = [];
+  if (state !== undefined) {
+    if (skipSeen) for (const r of state.recent) own.push(r.item);
+    if (q.exclude.includes('purchased')) own.push(...state.purchased);
+  }
+  return own;
+}
+
+/** The user encoder's hits for the shopper's vector: the learned blend of the model in service, else the raw cosine. */
+function addShopperVectorHits(deps: RecommenderDeps, ctx: TenantContext, c: Candidates, market: string, vector: Float32Array, n: number, exclude: ReadonlySet<string>, reason: Reason): void {
+  const learned = deps.learnedBlend?.();
+  if (learned === undefined) {
+    const hits = vectorSearch(deps, ctx, market, deps.encoder.query(vector), n, exclude);
+    for (const h of hits) c.add(h.id, WEIGHTS.vector * h.score, reason);
+  } else if (learned.weight > 0) {
+    // K + 1 hits besides the excluded ones: the index over-fetches by exactly those it holds.
+    const k = Math.min(learned.cut, LEARNED_CUT_CAP);
+    addLearnedHits(c, vectorSearch(deps, ctx, market, deps.encoder.query(vector), k + 1, exclude), k, learned.weight, reason);
+  }
+}
+
+async function recommend(deps: RecommenderDeps, ctx: TenantContext, q: RecommendQuery): Promise<ItemList> {
+  const key = shopperOf(q);
+  const state = key === undefined ? undefined : await ctx.store.getUser(key);
+  const skipSeen = q.exclude.includes('seen');
+  // The shopper's own items left out of every source; the sequence model adds its history (what
+  // evaluation excludes from the ranking) and ranks without all of them.
+  const own = ownItems(state, q, skipSeen);
+  const ranking = key === undefined || ctx.sequence === undefined ? undefined : await ctx.sequence.rank(key, fetchSize(q), own, skipSeen);
+  const seen = ranking?.history ?? [];
+  const exclude = new Set<string>(skipSeen ? seen : []);
+  for (const id of own) exclude.add(id);
+  if (seen.length === 0 && (state === undefined || (state.vector === undefined && state.recent.length === 0))) {
+    return trending(deps, ctx, q, exclude);
+  }
+  const reason: Reason = key?.startsWith('s:') === true ? 'session' : 'personalized';
+  const n = fetchSize(q) + exclude.size;
+  const c = new Candidates();
+  for (const h of ranking?.hits ?? []) c.add(h.id, WEIGHTS.sequence * h.score, reason);
+  if (state?.vector !== undefined) addShopperVectorHits(deps, ctx, c, q.market, state.vector, n, exclude, reason);
+  const history = state !== undefined ? recentDistinct(state, WEIGHTS.historyItems) : seen.slice(-WEIGHTS.historyItems).reverse();
+  await addCooc(ctx, c, 'view', history, WEIGHTS.lists * WEIGHTS.viewedTogether, 'viewed_together', 20);
+  const bought = state?.purchased.slice(-3).reverse() ?? [];
+  if (bought.length > 0) await addCooc(ctx, c, 'buy', bought, WEIGHTS.lists * WEIGHTS.boughtTogether, 'bought_together', 20);
+  await addTrending(ctx, c, q, 50, WEIGHTS.lists * WEIGHTS.trending);
+  return listOf(deps, await hydrate(ctx.store, c, q, exclude));
+}
+
+async function similar(deps: RecommenderDeps, ctx: TenantContext, itemId: string, q: ListQuery): Promise<ItemList> {
+  const item = await ctx.store.getItem(itemId);
+  if (item === undefined) throw notFound('item_not_found', `item ${itemId} is not in the catalog`);
+  const c = new Candidates();
+  const vec = ctx.vectors.vector(itemId);
+  if (vec !== undefined) {
+    const hits = vectorSearch(deps, ctx, q.market, vec, fetchSize(q) + 1, (id) => id === itemId);
+    for (const h of hits) c.add(h.id, WEIGHTS.vector * h.score, 'similar');
+  }
+  await addCooc(ctx, c, 'view', [itemId], WEIGHTS.viewedTogether, 'viewed_together', 50);
+  return listOf(deps, await hydrate(ctx.store, c, q, new Set([itemId])));
+}
+
+async function boughtTogether(deps: RecommenderDeps, ctx: TenantContext, itemId: string, q: ListQuery): Promise<ItemList> {
+  const item = await ctx.store.getItem(itemId);
+  if (item === undefined) throw notFound('item_not_found', `item ${itemId} is not in the catalog`);
+  const c = new Candidates();
+  await addCooc(ctx, c, 'buy', [itemId], 1, 'bought_together', fetchSize(q));
+  // Fewer purchases than needed: what shoppers looked at together comes next, well below.
+  await addCooc(ctx, c, 'view', [itemId], 0.25, 'viewed_together', fetchSize(q));
+  return listOf(deps, await hydrate(ctx.store, c, q, new Set([itemId])));
+}
+
 export function createRecommender(deps: RecommenderDeps) {
-  const { encoder, instrumentation } = deps;
-  const list = (items: ItemView[]): ItemList => ({ items, model: deps.modelVersion() });
-
-  function vectorSearch(
-    ctx: TenantContext,
-    market: string,
-    query: Float32Array,
-    n: number,
-    skip: ReadonlySet<string> | ((id: string) => boolean),
-    ef = RECOMMEND_EF,
-  ) {
-    const t0 = performance.now();
-    // A set lets the index over-fetch by exactly the excluded items it holds.
-    const hits =
-      typeof skip === 'function' ? ctx.vectors.search(market, query, n, skip, { ef }) : ctx.vectors.search(market, query, n, undefined, { ef, excluded: skip });
-    instrumentation.emit('index.search', { kind: 'vector', ms: performance.now() - t0 });
-    return hits;
-  }
-
-  async function trending(ctx: TenantContext, q: ListQuery, exclude?: ReadonlySet<string>): Promise<ItemList> {
-    const c = new Candidates();
-    await addTrending(ctx, c, q, fetchSize(q) + (exclude?.size ?? 0), 1);
-    return list(await hydrate(ctx.store, c, q, exclude));
-  }
-
-  async function recommend(ctx: TenantContext, q: RecommendQuery): Promise<ItemList> {
-    const key = shopperOf(q);
-    const state = key === undefined ? undefined : await ctx.store.getUser(key);
-    const skipSeen = q.exclude.includes('seen');
-    // The shopper's own items left out of every source; the sequence model adds its history (what
-    // evaluation excludes from the ranking) and ranks without all of them.
-    const own: string[] = [];
-    if (state !== undefined) {
-      if (skipSeen) for (const r of state.recent) own.push(r.item);
-      if (q.exclude.includes('purchased')) own.push(...state.purchased);
-    }
-    const ranking = key === undefined || ctx.sequence === undefined ? undefined : await ctx.sequence.rank(key, fetchSize(q), own, skipSeen);
-    const seen = ranking?.history ?? [];
-    const exclude = new Set<string>(skipSeen ? seen : []);
-    for (const id of own) exclude.add(id);
-    if (seen.length === 0 && (state === undefined || (state.vector === undefined && state.recent.length === 0))) {
-      return trending(ctx, q, exclude);
-    }
-    const reason: Reason = key?.startsWith('s:') === true ? 'session' : 'personalized';
-    const n = fetchSize(q) + exclude.size;
-    const c = new Candidates();
-    for (const h of ranking?.hits ?? []) c.add(h.id, WEIGHTS.sequence * h.score, reason);
-    if (state?.vector !== undefined) {
-      const learned = deps.learnedBlend?.();
-      if (learned === undefined) {
-        const hits = vectorSearch(ctx, q.market, encoder.query(state.vector), n, exclude);
-        for (const h of hits) c.add(h.id, WEIGHTS.vector * h.score, reason);
-      } else if (learned.weight > 0) {
-        // K + 1 hits besides the excluded ones: the index over-fetches by exactly those it holds.
-        const k = Math.min(learned.cut, LEARNED_CUT_CAP);
-        addLearnedHits(c, vectorSearch(ctx, q.market, encoder.query(state.vector), k + 1, exclude), k, learned.weight, reason);
-      }
-    }
-    const history = state !== undefined ? recentDistinct(state, WEIGHTS.historyItems) : seen.slice(-WEIGHTS.historyItems).reverse();
-    await addCooc(ctx, c, 'view', history, WEIGHTS.lists * WEIGHTS.viewedTogether, 'viewed_together', 20);
-    const bought = state?.purchased.slice(-3).reverse() ?? [];
-    if (bought.length > 0) await addCooc(ctx, c, 'buy', bought, WEIGHTS.lists * WEIGHTS.boughtTogether, 'bought_together', 20);
-    await addTrending(ctx, c, q, 50, WEIGHTS.lists * WEIGHTS.trending);
-    return list(await hydrate(ctx.store, c, q, exclude));
-  }
-
-  async function similar(ctx: TenantContext, itemId: string, q: ListQuery): Promise<ItemList> {
-    const item = await ctx.store.getItem(itemId);
-    if (item === undefined) throw notFound('item_not_found', `item ${itemId} is not in the catalog`);
-    const c = new Candidates();
-    const vec = ctx.vectors.vector(itemId);
-    if (vec !== undefined) {
-      const hits = vectorSearch(ctx, q.market, vec, fetchSize(q) + 1, (id) => id === itemId);
-      for (const h of hits) c.add(h.id, WEIGHTS.vector * h.score, 'similar');
-    }
-    await addCooc(ctx, c, 'view', [itemId], WEIGHTS.viewedTogether, 'viewed_together', 50);
-    return list(await hydrate(ctx.store, c, q, new Set([itemId])));
-  }
-
-  async function boughtTogether(ctx: TenantContext, itemId: string, q: ListQuery): Promise<ItemList> {
-    const item = await ctx.store.getItem(itemId);
-    if (item === undefined) throw notFound('item_not_found', `item ${itemId} is not in the catalog`);
-    const c = new Candidates();
-    await addCooc(ctx, c, 'buy', [itemId], 1, 'bought_together', fetchSize(q));
-    // Fewer purchases than needed: what shoppers looked at together comes next, well below.
-    await addCooc(ctx, c, 'view', [itemId], 0.25, 'viewed_together', fetchSize(q));
-    return list(await hydrate(ctx.store, c, q, new Set([itemId])));
-  }
-
-  return { recommend, similar, boughtTogether, trending, vectorSearch };
+  return {
+    recommend: (ctx: TenantContext, q: RecommendQuery) => recommend(deps, ctx, q),
+    similar: (ctx: TenantContext, itemId: string, q: ListQuery) => similar(deps, ctx, itemId, q),
+    boughtTogether: (ctx: TenantContext, itemId: string, q: ListQuery) => boughtTogether(deps, ctx, itemId, q),
+    trending: (ctx: TenantContext, q: ListQuery, exclude?: ReadonlySet<string>) => trending(deps, ctx, q, exclude),
+    vectorSearch: (ctx: TenantContext, market: string, query: Float32Array, n: number, skip: Skip, ef = RECOMMEND_EF) => vectorSearch(deps, ctx, market, query, n, skip, ef),
+  };
 }
 
 export type Recommender = ReturnType<typeof createRecommender>;

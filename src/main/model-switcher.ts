@@ -2,7 +2,7 @@ import { createPacer, silentLogger, type Logger } from '../core/index.ts';
 import type { VectorEntry, VectorIndex } from '../index/index.ts';
 import type { ContentEncoder, UserEncoder } from '../models/index.ts';
 import type { TenantContext, Tenants } from '../online/index.ts';
-import { modelEncoders, type LearnedBlend, type ModelEncoders, type ModelRegistry } from '../registry/index.ts';
+import { modelEncoders, type LearnedBlend, type LoadedModel, type ModelEncoders, type ModelRegistry } from '../registry/index.ts';
 import { DEFAULT_PARAMS, type ModelParams } from '../models/index.ts';
 
 /**
@@ -56,133 +56,194 @@ export interface ModelSwitcherOptions {
   sliceMs?: number;
 }
 
-export function createModelSwitcher({ registry, tenants, makeVectors, defaults, logger = silentLogger, sliceMs = 1 }: ModelSwitcherOptions): ModelSwitcher {
-  const dim = defaults.encoder.dim;
-  let current: { version: string; content: ContentEncoder; encoder: UserEncoder; params: ModelParams; learned?: LearnedBlend; createdAt?: number } = {
-    version: `${defaults.content.name}+${defaults.encoder.name}`,
-    ...defaults,
-    params: DEFAULT_PARAMS,
-  };
-  let chain: Promise<void> = Promise.resolve();
-  let wanted: string | undefined;
+/** The model in service, with its tuned ranking. */
+interface InService {
+  version: string;
+  content: ContentEncoder;
+  encoder: UserEncoder;
+  params: ModelParams;
+  learned?: LearnedBlend;
+  createdAt?: number;
+}
 
+/** Encoders that delegate to the model in service, as `current()` reads it at every call. */
+function delegatingEncoders(current: () => InService, dim: number): { content: ContentEncoder; encoder: UserEncoder } {
   const content: ContentEncoder = {
     get name() {
-      return current.content.name;
+      return current().content.name;
     },
     dim,
-    encode: (item) => current.content.encode(item),
+    encode: (item) => current().content.encode(item),
   };
   const encoder: UserEncoder = {
     get name() {
-      return current.encoder.name;
+      return current().encoder.name;
     },
     dim,
-    step: (state, item, type, dtMs) => current.encoder.step(state, item, type, dtMs),
-    query: (state) => current.encoder.query(state),
+    step: (state, item, type, dtMs) => current().encoder.step(state, item, type, dtMs),
+    query: (state) => current().encoder.query(state),
   };
+  return { content, encoder };
+}
 
+/** What rebuilding a tenant's index needs. */
+interface Rebuild {
+  makeVectors: (tenant: string) => VectorIndex;
+  logger: Logger;
   /** Yields to requests once `sliceMs` of work has run since the last yield. */
-  const pace = createPacer(sliceMs);
+  pace: () => Promise<void>;
+}
 
-  /** Upserts on this thread, yielding between one market's insert and the next. */
-  async function insert(next: VectorIndex, id: string, vector: Float32Array, markets: readonly string[]): Promise<void> {
-    if (next.upsertSteps === undefined) return next.upsert(id, vector, markets);
-    for (const step of next.upsertSteps(id, vector, markets)) {
-      void step;
-      await pace();
+/** A tenant's index under a new model and the ids put into it. */
+interface Rebuilt {
+  ctx: TenantContext;
+  next: VectorIndex;
+  ids: string[];
+}
+
+/** Upserts on this thread, yielding between one market's insert and the next. */
+async function insert({ pace }: Rebuild, next: VectorIndex, id: string, vector: Float32Array, markets: readonly string[]): Promise<void> {
+  if (next.upsertSteps === undefined) return next.upsert(id, vector, markets);
+  for (const step of next.upsertSteps(id, vector, markets)) {
+    void step;
+    await pace();
+  }
+}
+
+/**
+ * The catalog's items under `model`, into `next`: built off this thread where the index can,
+ * else inserted here between requests.
+ */
+async function fill(r: Rebuild, ctx: TenantContext, model: ModelEncoders, next: VectorIndex): Promise<{ next: VectorIndex; ids: string[] }> {
+  const { logger, pace } = r;
+  const t0 = performance.now();
+  const entries: VectorEntry[] = [];
+  for await (const item of ctx.store.allItems()) {
+    await pace();
+    entries.push({ id: item.id, vector: model.content.encode(item), markets: item.availableIn });
+  }
+  logger.debug('catalog encoded for the new index', { tenant: ctx.tenant, items: entries.length, ms: Math.round(performance.now() - t0) });
+  if (next.build !== undefined) {
+    try {
+      const t1 = performance.now();
+      await next.build(entries);
+      logger.debug('new index built off the serving thread', { tenant: ctx.tenant, ms: Math.round(performance.now() - t1) });
+      return { next, ids: entries.map((e) => e.id) };
+    } catch (e) {
+      logger.warn('index build off the serving thread failed; inserting between requests instead', { tenant: ctx.tenant, err: e });
     }
   }
+  // A failed build leaves the index empty (the port's contract): insert into it here instead, its
+  // graphs at the old ones' size (and a little more), so none grows mid-rebuild.
+  for (const m of ctx.vectors.markets()) next.reserve?.(m, Math.ceil(ctx.vectors.size(m) * 1.1) + 16);
+  for (const e of entries) await insert(r, next, e.id, e.vector, e.markets);
+  return { next, ids: entries.map((e) => e.id) };
+}
 
-  /**
-   * The catalog's items under `model`, into `next`: built off this thread where the index can,
-   * else inserted here between requests.
-   */
-  async function fill(ctx: TenantContext, model: ModelEncoders, next: VectorIndex): Promise<{ next: VectorIndex; ids: string[] }> {
-    const t0 = performance.now();
-    const entries: VectorEntry[] = [];
-    for await (const item of ctx.store.allItems()) {
-      await pace();
-      entries.push({ id: item.id, vector: model.content.encode(item), markets: item.availableIn });
-    }
-    logger.debug('catalog encoded for the new index', { tenant: ctx.tenant, items: entries.length, ms: Math.round(performance.now() - t0) });
-    if (next.build !== undefined) {
-      try {
-        const t1 = performance.now();
-        await next.build(entries);
-        logger.debug('new index built off the serving thread', { tenant: ctx.tenant, ms: Math.round(performance.now() - t1) });
-        return { next, ids: entries.map((e) => e.id) };
-      } catch (e) {
-        logger.warn('index build off the serving thread failed; inserting between requests instead', { tenant: ctx.tenant, err: e });
-      }
-    }
-    // A failed build leaves the index empty (the port's contract): insert into it here instead, its
-    // graphs at the old ones' size (and a little more), so none grows mid-rebuild.
-    for (const m of ctx.vectors.markets()) next.reserve?.(m, Math.ceil(ctx.vectors.size(m) * 1.1) + 16);
-    for (const e of entries) await insert(next, e.id, e.vector, e.markets);
-    return { next, ids: entries.map((e) => e.id) };
+/** A tenant's index under `model`, from its catalog; items deleted meanwhile are reconciled at the swap. */
+async function rebuild(r: Rebuild, ctx: TenantContext, model: ModelEncoders): Promise<Rebuilt> {
+  const { next, ids } = await fill(r, ctx, model, r.makeVectors(ctx.tenant));
+  // Items upserted while the first pass ran. Reading a whole catalog is tens of milliseconds, so
+  // this yields between the items it skips too.
+  for await (const item of ctx.store.allItems()) {
+    await r.pace();
+    if (next.has(item.id)) continue;
+    await insert(r, next, item.id, model.content.encode(item), item.availableIn);
+    ids.push(item.id);
+  }
+  return { ctx, next, ids };
+}
+
+/** Every tenant's index under `model`; tenants created during a rebuild were indexed with the old model, so they are rebuilt too. */
+async function rebuildAll(r: Rebuild, tenants: () => Tenants, model: ModelEncoders): Promise<Map<string, Rebuilt>> {
+  const built = new Map<string, Rebuilt>();
+  for (let todo = tenants().list(); todo.length > 0; todo = tenants().list().filter((c) => !built.has(c.tenant))) {
+    for (const ctx of todo) built.set(ctx.tenant, await rebuild(r, ctx, model));
+  }
+  return built;
+}
+
+/** Each tenant's new index in place of its old one, less the items deleted from the old one during the rebuild. Synchronous. */
+function swapIndexes(built: ReadonlyMap<string, Rebuilt>): void {
+  for (const { ctx, next, ids } of built.values()) {
+    for (const id of ids) if (!ctx.vectors.has(id)) next.remove(id);
+    (ctx as { vectors: VectorIndex }).vectors = next;
+  }
+}
+
+/** The model in service once `version` is adopted: its encoders and its tuned ranking. */
+function inService(version: string, loaded: LoadedModel, model: ModelEncoders): InService {
+  const { sequence, blend } = loaded.manifest;
+  const createdAt = Date.parse(loaded.manifest.createdAt);
+  return {
+    version,
+    content: model.content,
+    encoder: model.encoder,
+    params: sequence?.params ?? DEFAULT_PARAMS,
+    ...(blend === undefined ? {} : { learned: blend.learned }),
+    ...(Number.isNaN(createdAt) ? {} : { createdAt }),
+  };
+}
+
+/**
+ * Adoptions one at a time, in the order asked; of several queued while one runs, only the latest
+ * is adopted. A failed one is logged and leaves the previous model in service.
+ */
+class AdoptionQueue {
+  private chain: Promise<void> = Promise.resolve();
+  private wanted: string | undefined;
+
+  constructor(
+    private readonly load: (version: string) => Promise<void>,
+    private readonly logger: Logger,
+  ) {}
+
+  adopt(version: string): Promise<void> {
+    this.wanted = version;
+    const run = this.chain.then(async () => {
+      // Several changes queued while one was being adopted: only the latest matters.
+      if (this.wanted !== version) return;
+      await this.load(version);
+    });
+    this.chain = run.catch((e: unknown) => this.logger.error('model swap failed; the previous model stays in service', { version, err: e }));
+    return run;
   }
 
-  /** A tenant's index under `model`, from its catalog; items deleted meanwhile are reconciled at the swap. */
-  async function rebuild(ctx: TenantContext, model: ModelEncoders): Promise<{ ctx: TenantContext; next: VectorIndex; ids: string[] }> {
-    const { next, ids } = await fill(ctx, model, makeVectors(ctx.tenant));
-    // Items upserted while the first pass ran. Reading a whole catalog is tens of milliseconds, so
-    // this yields between the items it skips too.
-    for await (const item of ctx.store.allItems()) {
-      await pace();
-      if (next.has(item.id)) continue;
-      await insert(next, item.id, model.content.encode(item), item.availableIn);
-      ids.push(item.id);
+  async idle(): Promise<void> {
+    let seen: Promise<void> | undefined;
+    while (seen !== this.chain) {
+      seen = this.chain;
+      await seen;
     }
-    return { ctx, next, ids };
   }
+}
+
+export function createModelSwitcher({ registry, tenants, makeVectors, defaults, logger = silentLogger, sliceMs = 1 }: ModelSwitcherOptions): ModelSwitcher {
+  const dim = defaults.encoder.dim;
+  let current: InService = { version: `${defaults.content.name}+${defaults.encoder.name}`, ...defaults, params: DEFAULT_PARAMS };
+  const r: Rebuild = { makeVectors, logger, pace: createPacer(sliceMs) };
 
   async function load(version: string): Promise<void> {
     if (version === current.version) return;
     const t0 = performance.now();
     const loaded = await registry.load(version);
     const model = modelEncoders(loaded);
-    const createdAt = Date.parse(loaded.manifest.createdAt);
     if (model.content.dim !== dim) {
       logger.error('model dimension differs from the index: not adopted', { version, modelDim: model.content.dim, dim });
       return;
     }
-    const built = new Map<string, Awaited<ReturnType<typeof rebuild>>>();
-    // Tenants created during a rebuild were indexed with the old model: rebuild them too.
-    for (let todo = tenants().list(); todo.length > 0; todo = tenants().list().filter((c) => !built.has(c.tenant))) {
-      for (const ctx of todo) built.set(ctx.tenant, await rebuild(ctx, model));
-    }
+    const built = await rebuildAll(r, tenants, model);
     // The swap: synchronous, so no request or event sees a tenant on one model and the encoders on another.
-    for (const { ctx, next, ids } of built.values()) {
-      for (const id of ids) if (!ctx.vectors.has(id)) next.remove(id);
-      (ctx as { vectors: VectorIndex }).vectors = next;
-    }
+    swapIndexes(built);
+    current = inService(version, loaded, model);
     const { sequence, blend } = loaded.manifest;
-    current = {
-      version,
-      content: model.content,
-      encoder: model.encoder,
-      params: sequence?.params ?? DEFAULT_PARAMS,
-      ...(blend === undefined ? {} : { learned: blend.learned }),
-      ...(Number.isNaN(createdAt) ? {} : { createdAt }),
-    };
     logger.info('model in service', { version, tenants: built.size, ms: Math.round(performance.now() - t0), tunedSequence: sequence !== undefined, learned: blend?.learned });
   }
 
-  const adopt = (version: string): Promise<void> => {
-    wanted = version;
-    const run = chain.then(async () => {
-      // Several changes queued while one was being adopted: only the latest matters.
-      if (wanted !== version) return;
-      await load(version);
-    });
-    chain = run.catch((e: unknown) => logger.error('model swap failed; the previous model stays in service', { version, err: e }));
-    return run;
-  };
-
+  const queue = new AdoptionQueue(load, logger);
+  const adopt = (version: string): Promise<void> => queue.adopt(version);
   return {
-    content,
-    encoder,
+    ...delegatingEncoders(() => current, dim),
     version: () => current.version,
     createdAt: () => current.createdAt,
     sequenceParams: () => current.params,
@@ -193,12 +254,6 @@ export function createModelSwitcher({ registry, tenants, makeVectors, defaults, 
         if (v !== undefined) adopt(v).catch(() => undefined);
       }, { intervalMs });
     },
-    idle: async () => {
-      let seen: Promise<void> | undefined;
-      while (seen !== chain) {
-        seen = chain;
-        await seen;
-      }
-    },
+    idle: () => queue.idle(),
   };
 }

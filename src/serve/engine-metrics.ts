@@ -50,9 +50,10 @@ export interface EngineMetricsOptions {
   gauges: GaugeSources;
 }
 
-/** Registers the metrics; returns the instrumentation unsubscribers. */
-export function registerEngineMetrics({ registers, prefix, instrumentation, gauges }: EngineMetricsOptions): (() => void)[] {
-  const { indexSize, model, sequence, now = Date.now } = gauges;
+type MetricsPart = Omit<EngineMetricsOptions, 'gauges'>;
+
+/** The engine's state, read at every scrape: index sizes, the sequence models, the model's age. */
+function registerStateGauges({ registers, prefix }: MetricsPart, { indexSize, model, sequence, now = Date.now }: GaugeSources): void {
   new Gauge({
     name: `${prefix}index_items`,
     help: 'Items in the index, over every tenant (vector: distinct items with a vector; lexical: documents)',
@@ -97,6 +98,10 @@ export function registerEngineMetrics({ registers, prefix, instrumentation, gaug
       this.set({ version: token(m.version) }, Math.max(0, (now() - m.createdAt) / 1000));
     },
   });
+}
+
+/** The sampled recall of the vector index and the accepted → visible latency. */
+function registerIndexAndFreshness({ registers, prefix, instrumentation }: MetricsPart): (() => void)[] {
   const recall = new Gauge({
     name: `${prefix}index_recall_ratio`,
     help: 'Sampled recall@k of the vector index against exact search (share of the exact top k returned)',
@@ -109,6 +114,16 @@ export function registerEngineMetrics({ registers, prefix, instrumentation, gaug
     buckets: VISIBLE_BUCKETS,
     registers,
   });
+  return [
+    instrumentation.on('online.visible', (p) => visible.observe(p.ms > 0 && Number.isFinite(p.ms) ? p.ms / 1000 : 0)),
+    instrumentation.on('index.recall', (p) => {
+      if (Number.isInteger(p.k) && p.k > 0 && p.k <= 1000 && p.recall >= 0 && p.recall <= 1) recall.set({ k: String(p.k) }, p.recall);
+    }),
+  ];
+}
+
+/** Training runs by outcome and duration, and the offline metrics of the model in service. */
+function registerTrainingMetrics({ registers, prefix, instrumentation }: MetricsPart): (() => void)[] {
   const runs = new Counter({ name: `${prefix}training_runs_total`, help: 'Training runs by outcome', labelNames: ['status'], registers });
   // Both outcomes exist from the start, so a failure rate is 0 rather than absent.
   runs.inc({ status: 'succeeded' }, 0);
@@ -125,25 +140,7 @@ export function registerEngineMetrics({ registers, prefix, instrumentation, gaug
     labelNames: ['metric'],
     registers,
   });
-
-  const listLookups = new Counter({
-    name: `${prefix}list_cache_lookups_total`,
-    help: 'List requests (recommendations, similar, bought together, trending) by whether a kept list was served',
-    labelNames: ['result'],
-    registers,
-  });
-  // Bound once: the lookup is on every list request.
-  const listHit = listLookups.labels('hit');
-  const listMiss = listLookups.labels('miss');
-  listHit.inc(0);
-  listMiss.inc(0);
-
   return [
-    instrumentation.on('lists.cache', (p) => (p.hit ? listHit : listMiss).inc()),
-    instrumentation.on('online.visible', (p) => visible.observe(p.ms > 0 && Number.isFinite(p.ms) ? p.ms / 1000 : 0)),
-    instrumentation.on('index.recall', (p) => {
-      if (Number.isInteger(p.k) && p.k > 0 && p.k <= 1000 && p.recall >= 0 && p.recall <= 1) recall.set({ k: String(p.k) }, p.recall);
-    }),
     instrumentation.on('training.finished', (p) => {
       const status = p.status === 'succeeded' ? 'succeeded' : 'failed';
       runs.inc({ status });
@@ -156,4 +153,29 @@ export function registerEngineMetrics({ registers, prefix, instrumentation, gaug
       for (const [name, value] of entries) if (Number.isFinite(value)) offline.set({ metric: token(name) }, value);
     }),
   ];
+}
+
+/** Kept-list lookups by whether a kept list was served. */
+function registerListCacheMetrics({ registers, prefix, instrumentation }: MetricsPart): () => void {
+  const listLookups = new Counter({
+    name: `${prefix}list_cache_lookups_total`,
+    help: 'List requests (recommendations, similar, bought together, trending) by whether a kept list was served',
+    labelNames: ['result'],
+    registers,
+  });
+  // Bound once: the lookup is on every list request.
+  const listHit = listLookups.labels('hit');
+  const listMiss = listLookups.labels('miss');
+  listHit.inc(0);
+  listMiss.inc(0);
+  return instrumentation.on('lists.cache', (p) => (p.hit ? listHit : listMiss).inc());
+}
+
+/** Registers the metrics (in this order, which is the order of the exposition); returns the instrumentation unsubscribers. */
+export function registerEngineMetrics({ gauges, ...part }: EngineMetricsOptions): (() => void)[] {
+  registerStateGauges(part, gauges);
+  const fresh = registerIndexAndFreshness(part);
+  const training = registerTrainingMetrics(part);
+  const lists = registerListCacheMetrics(part);
+  return [lists, ...fresh, ...training];
 }

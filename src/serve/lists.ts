@@ -65,10 +65,10 @@ function bodies() {
   };
 }
 
-export async function listRoutes(app: FastifyInstance, { engine, limits, tenantDefault }: ListRoutesOptions): Promise<void> {
-  const list = listQuery(limits);
-  const send = bodies();
+type Send = ReturnType<typeof bodies>;
 
+/** GET /v1/recommendations: for a user or a session, else the market's trending items. */
+function recommendationRoute(app: FastifyInstance, { engine, limits, tenantDefault }: ListRoutesOptions, send: Send): void {
   app.get<{ Querystring: RecommendQueryString }>(
     '/v1/recommendations',
     {
@@ -91,6 +91,11 @@ export async function listRoutes(app: FastifyInstance, { engine, limits, tenantD
       return send(reply, items);
     },
   );
+}
+
+/** The lists about an item (similar, bought together) and a market's trending items. */
+function itemListRoutes(app: FastifyInstance, { engine, limits, tenantDefault }: ListRoutesOptions, send: Send): void {
+  const list = listQuery(limits);
 
   app.get<{ Params: ItemParams; Querystring: ListQueryString }>(
     '/v1/items/:id/similar',
@@ -132,7 +137,10 @@ export async function listRoutes(app: FastifyInstance, { engine, limits, tenantD
     },
     async (req, reply) => send(reply, await engine.trending(toListQuery(req.query, tenantDefault))),
   );
+}
 
+/** GET /v1/search: lexical and vector, personalized when a shopper is given. */
+function searchRoute(app: FastifyInstance, { engine, limits, tenantDefault }: ListRoutesOptions): void {
   app.get<{ Querystring: SearchQueryString }>(
     '/v1/search',
     {
@@ -149,4 +157,11 @@ export async function listRoutes(app: FastifyInstance, { engine, limits, tenantD
       return engine.search({ ...toListQuery(qs, tenantDefault), q: qs.q, user: qs.user, session: qs.session });
     },
   );
+}
+
+export async function listRoutes(app: FastifyInstance, options: ListRoutesOptions): Promise<void> {
+  const send = bodies();
+  recommendationRoute(app, options, send);
+  itemListRoutes(app, options, send);
+  searchRoute(app, options);
 }

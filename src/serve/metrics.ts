@@ -87,57 +87,29 @@ function httpObserver(duration: Histogram<HttpLabel>, total: Counter<HttpLabel>)
   };
 }
 
-export function createMetrics({ registry, instrumentation, prefix = 'meridian_', defaultMetrics = true, gauges = {} }: MetricsOptions): Metrics {
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw new Error(`createMetrics: invalid metric prefix ${JSON.stringify(prefix)}`);
-  if (registry.getSingleMetric(`${prefix}http_requests_total`) !== undefined) {
-    throw new Error('createMetrics: this registry already has Meridian metrics; create one Metrics per registry (the app reuses them)');
-  }
-  const registers = [registry];
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
-    new Counter<L>({ name: prefix + name, help, labelNames, registers });
-  const histogram = <L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []) =>
-    new Histogram<L>({ name: prefix + name, help, labelNames, buckets, registers });
+/** What every group of metrics registers in and subscribes to. */
+interface MetricsPart {
+  registers: Registry[];
+  prefix: string;
+  instrumentation: Instrumentation;
+}
 
-  const httpLabels: HttpLabel[] = ['route', 'method', 'status_code'];
-  const httpDuration = histogram('http_request_duration_seconds', 'HTTP request duration by route pattern', HTTP_BUCKETS, httpLabels);
-  const httpRequests = counter('http_requests_total', 'HTTP requests by route pattern', httpLabels);
-  const accepted = counter('events_accepted_total', 'Events that passed validation', ['type', 'source']);
-  const rejected = counter('events_rejected_total', 'Events rejected at ingest', ['reason', 'type', 'source']);
-  const applyDuration = histogram('event_apply_duration_seconds', 'Time to apply one event online', APPLY_BUCKETS);
-  const freshness = histogram('event_freshness_seconds', 'Event time to applied', FRESHNESS_BUCKETS);
-  const applied = counter('events_applied_total', 'Events applied by the online updater', ['type']);
-  const duplicates = counter('events_duplicate_total', 'Events skipped as already applied');
-  const deadLetters = counter('dead_letters_total', 'Dead letters written', ['source', 'reason']);
-  const indexSearch = histogram('index_search_duration_seconds', 'Index search duration', HTTP_BUCKETS, ['kind']);
-  const indexUpserts = counter('index_upserts_total', 'Index upserts', ['kind']);
-  const flushDuration = histogram('eventstore_flush_duration_seconds', 'Event store batch insert duration', FLUSH_BUCKETS);
-  const flushed = counter('eventstore_flushed_events_total', 'Events written to the event store');
-  const flushErrors = counter('eventstore_flush_errors_total', 'Failed event store inserts');
-  const modelInfo = new Gauge({
-    name: `${prefix}model_info`,
-    help: 'The model version in service (1)',
-    labelNames: ['version'],
-    registers,
-    ...(gauges.model === undefined ? {} : { collect: modelInfoCollector(gauges.model) }),
-  });
-  const serviceCall = histogram('service_call_duration_seconds', 'Calls to external services', FLUSH_BUCKETS, ['service', 'op', 'ok']);
-  const kafkaLag = new Gauge({
-    name: `${prefix}kafka_consumer_lag`,
-    help: 'Messages in a partition not yet handled by this consumer (log end offset minus next offset)',
-    labelNames: ['topic', 'partition'],
-    registers,
-  });
-  const kafkaPauses = counter('kafka_consumer_pauses_total', 'Times a consumer paused fetching because its handler fell behind');
-  const kafkaRetries = counter('kafka_handler_retries_total', 'Failed handler calls that were retried', ['outage']);
-  // Both values exist from the start, so a retry rate is 0 rather than absent.
-  kafkaRetries.inc({ outage: 'true' }, 0);
-  kafkaRetries.inc({ outage: 'false' }, 0);
+const counterIn = <L extends string>({ registers, prefix }: MetricsPart, name: string, help: string, labelNames: readonly L[] = []) =>
+  new Counter<L>({ name: prefix + name, help, labelNames, registers });
+const histogramIn = <L extends string>({ registers, prefix }: MetricsPart, name: string, help: string, buckets: number[], labelNames: readonly L[] = []) =>
+  new Histogram<L>({ name: prefix + name, help, labelNames, buckets, registers });
 
-  if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix });
-  const offEngine = registerEngineMetrics({ registers, prefix, instrumentation, gauges });
-
-  const off = [
-    ...offEngine,
+/** Events accepted, rejected, applied online (duration and freshness) and dead-lettered. */
+function registerEventMetrics(part: MetricsPart): (() => void)[] {
+  const { instrumentation } = part;
+  const accepted = counterIn(part, 'events_accepted_total', 'Events that passed validation', ['type', 'source']);
+  const rejected = counterIn(part, 'events_rejected_total', 'Events rejected at ingest', ['reason', 'type', 'source']);
+  const applyDuration = histogramIn(part, 'event_apply_duration_seconds', 'Time to apply one event online', APPLY_BUCKETS);
+  const freshness = histogramIn(part, 'event_freshness_seconds', 'Event time to applied', FRESHNESS_BUCKETS);
+  const applied = counterIn(part, 'events_applied_total', 'Events applied by the online updater', ['type']);
+  const duplicates = counterIn(part, 'events_duplicate_total', 'Events skipped as already applied');
+  const deadLetters = counterIn(part, 'dead_letters_total', 'Dead letters written', ['source', 'reason']);
+  return [
     instrumentation.on('ingest.accepted', (p) => accepted.inc({ type: eventType(p.type), source: oneOf(SOURCES, p.source) })),
     instrumentation.on('ingest.rejected', (p) =>
       rejected.inc({ reason: reason(p.reason), type: eventType(p.type), source: oneOf(SOURCES, p.source) }),
@@ -151,6 +123,21 @@ export function createMetrics({ registry, instrumentation, prefix = 'meridian_',
       applyDuration.observe(seconds(p.applyMs));
       freshness.observe(seconds(p.freshnessMs));
     }),
+    instrumentation.on('deadletter.written', (p) =>
+      deadLetters.inc({ source: oneOf(SOURCES, p.source), reason: oneOf(DEAD_LETTER_REASONS, p.reason) }),
+    ),
+  ];
+}
+
+/** Index searches and upserts, and the event store's batch inserts. */
+function registerIndexAndStoreMetrics(part: MetricsPart): (() => void)[] {
+  const { instrumentation } = part;
+  const indexSearch = histogramIn(part, 'index_search_duration_seconds', 'Index search duration', HTTP_BUCKETS, ['kind']);
+  const indexUpserts = counterIn(part, 'index_upserts_total', 'Index upserts', ['kind']);
+  const flushDuration = histogramIn(part, 'eventstore_flush_duration_seconds', 'Event store batch insert duration', FLUSH_BUCKETS);
+  const flushed = counterIn(part, 'eventstore_flushed_events_total', 'Events written to the event store');
+  const flushErrors = counterIn(part, 'eventstore_flush_errors_total', 'Failed event store inserts');
+  return [
     instrumentation.on('eventstore.flushed', (p) => {
       flushDuration.observe(seconds(p.ms));
       if (p.ok) flushed.inc(p.events);
@@ -158,18 +145,21 @@ export function createMetrics({ registry, instrumentation, prefix = 'meridian_',
     }),
     instrumentation.on('index.upsert', (p) => indexUpserts.inc({ kind: oneOf(INDEX_KINDS, p.kind) })),
     instrumentation.on('index.search', (p) => indexSearch.observe({ kind: oneOf(INDEX_KINDS, p.kind) }, seconds(p.ms))),
-    instrumentation.on('deadletter.written', (p) =>
-      deadLetters.inc({ source: oneOf(SOURCES, p.source), reason: oneOf(DEAD_LETTER_REASONS, p.reason) }),
-    ),
-    instrumentation.on('kafka.lag', (p) => {
-      const labels = { topic: TOPIC.test(p.topic) ? p.topic : 'other', partition: partitionLabel(p.partition) };
-      if (p.assigned) kafkaLag.set(labels, p.lag);
-      else kafkaLag.remove(labels);
-    }),
-    instrumentation.on('kafka.backpressure', (p) => {
-      if (p.paused) kafkaPauses.inc();
-    }),
-    instrumentation.on('kafka.retry', (p) => kafkaRetries.inc({ outage: p.outage ? 'true' : 'false' })),
+  ];
+}
+
+/** The model in service (read from `model` at scrape time when given, else from `model.activated`) and calls to external services. */
+function registerModelAndServiceMetrics(part: MetricsPart, model: GaugeSources['model']): (() => void)[] {
+  const { registers, prefix, instrumentation } = part;
+  const modelInfo = new Gauge({
+    name: `${prefix}model_info`,
+    help: 'The model version in service (1)',
+    labelNames: ['version'],
+    registers,
+    ...(model === undefined ? {} : { collect: modelInfoCollector(model) }),
+  });
+  const serviceCall = histogramIn(part, 'service_call_duration_seconds', 'Calls to external services', FLUSH_BUCKETS, ['service', 'op', 'ok']);
+  return [
     instrumentation.on('model.activated', (p) => {
       // One series: the old version disappears when a new one takes over.
       modelInfo.reset();
@@ -182,6 +172,54 @@ export function createMetrics({ registry, instrumentation, prefix = 'meridian_',
       ),
     ),
   ];
+}
+
+/** The Kafka consumer: lag per partition, pauses for backpressure, handler retries. */
+function registerKafkaMetrics(part: MetricsPart): (() => void)[] {
+  const { registers, prefix, instrumentation } = part;
+  const kafkaLag = new Gauge({
+    name: `${prefix}kafka_consumer_lag`,
+    help: 'Messages in a partition not yet handled by this consumer (log end offset minus next offset)',
+    labelNames: ['topic', 'partition'],
+    registers,
+  });
+  const kafkaPauses = counterIn(part, 'kafka_consumer_pauses_total', 'Times a consumer paused fetching because its handler fell behind');
+  const kafkaRetries = counterIn(part, 'kafka_handler_retries_total', 'Failed handler calls that were retried', ['outage']);
+  // Both values exist from the start, so a retry rate is 0 rather than absent.
+  kafkaRetries.inc({ outage: 'true' }, 0);
+  kafkaRetries.inc({ outage: 'false' }, 0);
+  return [
+    instrumentation.on('kafka.lag', (p) => {
+      const labels = { topic: TOPIC.test(p.topic) ? p.topic : 'other', partition: partitionLabel(p.partition) };
+      if (p.assigned) kafkaLag.set(labels, p.lag);
+      else kafkaLag.remove(labels);
+    }),
+    instrumentation.on('kafka.backpressure', (p) => {
+      if (p.paused) kafkaPauses.inc();
+    }),
+    instrumentation.on('kafka.retry', (p) => kafkaRetries.inc({ outage: p.outage ? 'true' : 'false' })),
+  ];
+}
+
+/** Registers every metric, in the order of the exposition, and subscribes them to the instrumentation. */
+export function createMetrics({ registry, instrumentation, prefix = 'meridian_', defaultMetrics = true, gauges = {} }: MetricsOptions): Metrics {
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw new Error(`createMetrics: invalid metric prefix ${JSON.stringify(prefix)}`);
+  if (registry.getSingleMetric(`${prefix}http_requests_total`) !== undefined) {
+    throw new Error('createMetrics: this registry already has Meridian metrics; create one Metrics per registry (the app reuses them)');
+  }
+  const registers = [registry];
+  const part: MetricsPart = { registers, prefix, instrumentation };
+  const httpLabels: HttpLabel[] = ['route', 'method', 'status_code'];
+  const httpDuration = histogramIn(part, 'http_request_duration_seconds', 'HTTP request duration by route pattern', HTTP_BUCKETS, httpLabels);
+  const httpRequests = counterIn(part, 'http_requests_total', 'HTTP requests by route pattern', httpLabels);
+  const off = [
+    ...registerEventMetrics(part),
+    ...registerIndexAndStoreMetrics(part),
+    ...registerModelAndServiceMetrics(part, gauges.model),
+    ...registerKafkaMetrics(part),
+  ];
+  if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix });
+  off.push(...registerEngineMetrics({ registers, prefix, instrumentation, gauges }));
 
   return {
     observeHttp: httpObserver(httpDuration, httpRequests),

@@ -1,4 +1,4 @@
-import { createRng, dot, silentLogger, type Instrumentation, type Logger } from '../core/index.ts';
+import { createRng, dot, silentLogger, type Instrumentation, type Logger, type Rng } from '../core/index.ts';
 import type { VectorIndex } from '../index/index.ts';
 
 /** An index and the catalog it was built from: a tenant context fits as is. */
@@ -83,13 +83,89 @@ async function exactTopK(m: Market, query: Float32Array, k: number, skip: string
   return ids;
 }
 
-/**
- * Measures the recall of the vector index against exact search, as the serving path uses it: a
- * query is the vector of a random catalog item in one of its markets (the item itself excluded,
- * as for similar items), and recall is the share of the exact top k that the index returns. The
- * exact search reads the index's own vectors, so only the approximation is measured.
- */
-export function createRecallSampler({
+/** The sampler's options, checked, and what one sample reads and keeps. */
+interface Sampling {
+  readonly sources: () => readonly RecallSource[];
+  readonly instrumentation: Instrumentation;
+  readonly logger: Logger;
+  readonly k: number;
+  readonly queries: number;
+  readonly maxItems: number;
+  readonly sliceMs: number;
+  readonly searchOptions: { ef: number } | undefined;
+  readonly rng: Rng;
+  /** The catalog-too-large warning was logged (once per sampler). */
+  warned: boolean;
+}
+
+/** Every market of every source, or undefined when a catalog is larger than `maxItems`. */
+async function scan({ sources, maxItems, sliceMs }: Sampling): Promise<Market[] | undefined> {
+  const out: Market[] = [];
+  let seen = 0;
+  let slice = performance.now();
+  for (const source of sources()) {
+    const byMarket = new Map<string, Market>();
+    for await (const item of source.store.allItems()) {
+      if (++seen > maxItems) return undefined;
+      // A store's item iteration may never leave the microtask queue: let requests in every slice.
+      if (seen % SCAN_CHUNK === 0 && performance.now() - slice >= sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        slice = performance.now();
+      }
+      const v = source.vectors.vector(item.id);
+      if (v === undefined) continue;
+      for (const market of item.availableIn) {
+        let m = byMarket.get(market);
+        if (m === undefined) byMarket.set(market, (m = { source, market, ids: [], vectors: [] }));
+        m.ids.push(item.id);
+        m.vectors.push(v);
+      }
+    }
+    for (const m of byMarket.values()) if (m.ids.length > 1) out.push(m);
+  }
+  return out;
+}
+
+/** A random (market, member) pair, uniform over every pair. */
+function pick(rng: Rng, markets: readonly Market[], total: number): { m: Market; i: number } {
+  let r = rng.int(total);
+  for (const m of markets) {
+    if (r < m.ids.length) return { m, i: r };
+    r -= m.ids.length;
+  }
+  const last = markets[markets.length - 1] as Market;
+  return { m: last, i: last.ids.length - 1 };
+}
+
+async function measure(s: Sampling): Promise<number | undefined> {
+  const { k, queries, sliceMs, searchOptions } = s;
+  const markets = await scan(s);
+  if (markets === undefined) {
+    if (!s.warned) s.logger.warn('recall sampling skipped: the catalog is larger than maxItems', { maxItems: s.maxItems });
+    s.warned = true;
+    return undefined;
+  }
+  const total = markets.reduce((n, m) => n + m.ids.length, 0);
+  if (total === 0) return undefined;
+  let sum = 0;
+  for (let q = 0; q < queries; q++) {
+    const { m, i } = pick(s.rng, markets, total);
+    const id = m.ids[i] as string;
+    const query = m.vectors[i] as Float32Array;
+    const exact = await exactTopK(m, query, k, id, sliceMs);
+    const found = new Set(m.source.vectors.search(m.market, query, k, (other) => other === id, searchOptions).map((h) => h.id));
+    let hits = 0;
+    for (const e of exact) if (found.has(e)) hits++;
+    sum += hits / exact.length;
+    // Exact search is a scan: let requests in between queries.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  const recall = sum / queries;
+  s.instrumentation.emit('index.recall', { recall, k, queries });
+  return recall;
+}
+
+function checkedSampling({
   sources,
   instrumentation,
   logger = silentLogger,
@@ -100,7 +176,7 @@ export function createRecallSampler({
   maxItems = 200_000,
   ef,
   sliceMs = 0.5,
-}: RecallSamplerOptions): RecallSampler {
+}: RecallSamplerOptions): Sampling & { intervalMs: number } {
   check('k', k, 1);
   check('queries', queries, 1);
   check('intervalMs', intervalMs, 1);
@@ -108,114 +184,75 @@ export function createRecallSampler({
   if (ef !== undefined) check('ef', ef, 1);
   if (!(sliceMs > 0)) throw new Error(`createRecallSampler: sliceMs must be > 0, got ${sliceMs}`);
   const searchOptions = ef === undefined ? undefined : { ef };
-  const rng = createRng(seed);
-  let timer: NodeJS.Timeout | undefined;
-  let first: NodeJS.Timeout | undefined;
+  return { sources, instrumentation, logger, k, queries, maxItems, sliceMs, searchOptions, rng: createRng(seed), warned: false, intervalMs };
+}
+
+/**
+ * The sampler's timers: early samples every few seconds until one has something to measure (a
+ * fresh process may have no catalog yet), so the figure exists well before the first full
+ * interval; then one every `intervalMs`. Neither timer keeps the process alive.
+ */
+class SampleTimers {
+  private timer: NodeJS.Timeout | undefined;
+  private first: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly sample: () => Promise<number | undefined>,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    const run = (): void => {
+      this.sample().catch((err: unknown) => this.logger.warn('recall sample failed', { err }));
+    };
+    const early = (): void => {
+      this.first = undefined;
+      this.sample().then(
+        (r) => {
+          if (r === undefined && this.timer !== undefined) this.arm(early);
+        },
+        (err: unknown) => this.logger.warn('recall sample failed', { err }),
+      );
+    };
+    this.arm(early);
+    this.timer = setInterval(run, this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.first !== undefined) clearTimeout(this.first);
+    this.timer = undefined;
+    this.first = undefined;
+  }
+
+  private arm(early: () => void): void {
+    this.first = setTimeout(early, Math.min(this.intervalMs, 2_000));
+    this.first.unref();
+  }
+}
+
+/**
+ * Measures the recall of the vector index against exact search, as the serving path uses it: a
+ * query is the vector of a random catalog item in one of its markets (the item itself excluded,
+ * as for similar items), and recall is the share of the exact top k that the index returns. The
+ * exact search reads the index's own vectors, so only the approximation is measured.
+ */
+export function createRecallSampler(options: RecallSamplerOptions): RecallSampler {
+  const sampling = checkedSampling(options);
   let running: Promise<number | undefined> | undefined;
-  let warned = false;
-
-  /** Every market of every source, or undefined when a catalog is larger than `maxItems`. */
-  async function scan(): Promise<Market[] | undefined> {
-    const out: Market[] = [];
-    let seen = 0;
-    let slice = performance.now();
-    for (const source of sources()) {
-      const byMarket = new Map<string, Market>();
-      for await (const item of source.store.allItems()) {
-        if (++seen > maxItems) return undefined;
-        // A store's item iteration may never leave the microtask queue: let requests in every slice.
-        if (seen % SCAN_CHUNK === 0 && performance.now() - slice >= sliceMs) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          slice = performance.now();
-        }
-        const v = source.vectors.vector(item.id);
-        if (v === undefined) continue;
-        for (const market of item.availableIn) {
-          let m = byMarket.get(market);
-          if (m === undefined) byMarket.set(market, (m = { source, market, ids: [], vectors: [] }));
-          m.ids.push(item.id);
-          m.vectors.push(v);
-        }
-      }
-      for (const m of byMarket.values()) if (m.ids.length > 1) out.push(m);
-    }
-    return out;
-  }
-
-  /** A random (market, member) pair, uniform over every pair. */
-  function pick(markets: readonly Market[], total: number): { m: Market; i: number } {
-    let r = rng.int(total);
-    for (const m of markets) {
-      if (r < m.ids.length) return { m, i: r };
-      r -= m.ids.length;
-    }
-    const last = markets[markets.length - 1] as Market;
-    return { m: last, i: last.ids.length - 1 };
-  }
-
-  async function measure(): Promise<number | undefined> {
-    const markets = await scan();
-    if (markets === undefined) {
-      if (!warned) logger.warn('recall sampling skipped: the catalog is larger than maxItems', { maxItems });
-      warned = true;
-      return undefined;
-    }
-    const total = markets.reduce((n, m) => n + m.ids.length, 0);
-    if (total === 0) return undefined;
-    let sum = 0;
-    for (let q = 0; q < queries; q++) {
-      const { m, i } = pick(markets, total);
-      const id = m.ids[i] as string;
-      const query = m.vectors[i] as Float32Array;
-      const exact = await exactTopK(m, query, k, id, sliceMs);
-      const found = new Set(m.source.vectors.search(m.market, query, k, (other) => other === id, searchOptions).map((s) => s.id));
-      let hits = 0;
-      for (const e of exact) if (found.has(e)) hits++;
-      sum += hits / exact.length;
-      // Exact search is a scan: let requests in between queries.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    const recall = sum / queries;
-    instrumentation.emit('index.recall', { recall, k, queries });
-    return recall;
-  }
-
-  function sample(): Promise<number | undefined> {
-    running ??= measure().finally(() => (running = undefined));
+  const sample = (): Promise<number | undefined> => {
+    running ??= measure(sampling).finally(() => (running = undefined));
     return running;
-  }
-
+  };
+  const timers = new SampleTimers(sample, sampling.intervalMs, sampling.logger);
   return {
     sample,
-    start() {
-      if (timer !== undefined) return;
-      const run = (): void => {
-        sample().catch((err: unknown) => logger.warn('recall sample failed', { err }));
-      };
-      // Early samples every few seconds until one has something to measure (a fresh process may have
-      // no catalog yet), so the figure exists well before the first full interval.
-      const early = (): void => {
-        first = undefined;
-        sample().then(
-          (r) => {
-            if (r === undefined && timer !== undefined) {
-              first = setTimeout(early, Math.min(intervalMs, 2_000));
-              first.unref();
-            }
-          },
-          (err: unknown) => logger.warn('recall sample failed', { err }),
-        );
-      };
-      first = setTimeout(early, Math.min(intervalMs, 2_000));
-      first.unref();
-      timer = setInterval(run, intervalMs);
-      timer.unref();
-    },
+    start: () => timers.start(),
     async stop() {
-      if (timer !== undefined) clearInterval(timer);
-      if (first !== undefined) clearTimeout(first);
-      timer = undefined;
-      first = undefined;
+      timers.stop();
       await running?.catch(() => undefined);
     },
   };
