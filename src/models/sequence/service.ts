@@ -3,7 +3,7 @@ import { MeridianError, tsWorker, unavailable, type Logger } from '../../core/in
 import { shopperKey, type MeridianEvent } from '../../ingest/index.ts';
 import { DEFAULT_PARAMS, type ModelParams } from './model.ts';
 import { checkSequenceOptions, rankWith, type OnlineSequenceOptions, type OnlineSequenceSize, type SequenceRanking } from './online.ts';
-import { interaction, type OnlineSequenceModel } from './events.ts';
+import { sequenceItem, type OnlineSequenceModel } from './events.ts';
 import type { ThreadReply, ThreadRequest } from './thread.ts';
 
 /**
@@ -106,7 +106,7 @@ export function createThreadedSequence({ params = () => DEFAULT_PARAMS, logger, 
 
   function add(e: MeridianEvent, follow: boolean): void {
     if (failure !== undefined) return; // nothing can rank with it any more: keep nothing
-    const item = interaction(e);
+    const item = sequenceItem(e);
     const key = item === undefined ? undefined : shopperKey(e);
     if (key === undefined || item === undefined) return;
     keys.push(key);
