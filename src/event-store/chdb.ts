@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Session } from 'chdb';
 import { MeridianError, unavailable, type Instrumentation, type Logger } from '../core/index.ts';
 import type { EventStore } from './port.ts';
-import { CREATE_EVENTS_TABLE, INSERT_EVENTS, eventRow, replaceEventsEngine } from './sql.ts';
+import { INSERT_EVENTS, capStoredDays, createEventsTableSql, eventRow, replaceEventsEngine } from './sql.ts';
 import { sqlEventStore } from './sql-store.ts';
 import { createInsertBuffer } from './insert-buffer.ts';
 
@@ -23,7 +23,7 @@ export interface ChdbEventStoreOptions {
 
 /**
  * Opens the chDB data directory and makes sure the events table exists, as a ReplacingMergeTree
- * (a table of an earlier version is migrated, rows included).
+ * with the day cap of every adapter (a table of an earlier version is migrated, rows included).
  */
 async function openSession(path: string, logger: Logger): Promise<Session> {
   let session: Session | undefined;
@@ -31,12 +31,13 @@ async function openSession(path: string, logger: Logger): Promise<Session> {
     const { Session } = await import('chdb');
     mkdirSync(path, { recursive: true });
     const s = (session = new Session(path));
-    await s.queryAsync(CREATE_EVENTS_TABLE);
+    await s.queryAsync(createEventsTableSql('events', { lowCardinality: true }));
     const sql = {
       command: async (q: string): Promise<void> => void (await s.queryAsync(q)),
       query: async (q: string): Promise<string> => (await s.queryAsync(q, { format: 'TabSeparated' })).text(),
     };
     if (await replaceEventsEngine(sql, { table: 'events' })) logger.info('chdb event store: events table migrated to ReplacingMergeTree', { path });
+    if (await capStoredDays(sql, { table: 'events' })) logger.info('chdb event store: events table migrated to the day cap of every adapter', { path });
     return s;
   } catch (e) {
     session?.close();

@@ -2,8 +2,23 @@ import type { MeridianEvent } from '../ingest/index.ts';
 import type { EventRange } from './port.ts';
 import { storedItem, storedShopper } from './range.ts';
 
-/** Largest event time whose day fits a ClickHouse Date (2149-06-06); later events share that day. */
-const MAX_DAY_TS = 65_535 * 86_400_000 - 1;
+/**
+ * Largest event time whose day every ClickHouse stores, prints and parses back: 2105-12-31 (UTC).
+ * A Date is a UInt16 of days (to 2149-06-06 on current servers), but 18.x, the oldest server
+ * supported, parses no day past 2105-12-31 (a later one reads as 1970-01-01) and prints none past
+ * 2106-02-07. Scans send the days a server printed back to it, so every day must survive both.
+ * Later events share that day (partitions only group; `ts` orders), so `day` never decreases as
+ * `ts` grows.
+ */
+export const MAX_DAY_TS = 49_673 * 86_400_000 - 1;
+
+/** The `day` of an event time, as YYYY-MM-DD (UTC): what DAY_DEFAULT computes, for writers that send it. */
+export function dayOf(ts: number): string {
+  return new Date(Math.min(Math.max(ts, 0), MAX_DAY_TS)).toISOString().slice(0, 10);
+}
+
+/** The `day` column's DEFAULT: the day of `ts` in UTC, capped at MAX_DAY_TS, with functions 18.x has. */
+export const DAY_DEFAULT = `toDate(toUInt16(intDiv(least(ts, toInt64(${MAX_DAY_TS})), 86400000)))`;
 
 /**
  * The engine of the events table, on every ClickHouse. The event bus delivers at least once, so an
@@ -14,21 +29,27 @@ const MAX_DAY_TS = 65_535 * 86_400_000 - 1;
 export const EVENTS_ENGINE = 'ReplacingMergeTree PARTITION BY day ORDER BY (tenant, shopper, ts, id)';
 
 /**
- * The event log table. One row per event with the columns queries filter on, and the event
- * itself as JSON in `body`. `day` is derived from `ts` in UTC (clamped to the Date range, so it
- * never decreases as `ts` grows: scans page by day).
+ * The events table, on chDB and on the server: one row per event with the columns queries filter on
+ * and the event as JSON in `body`. Partitioned by day (so time ranges read only their days), ordered
+ * by (tenant, shopper, ts, id) (so one shopper's history is one contiguous read), a
+ * ReplacingMergeTree (see EVENTS_ENGINE). `ts` is Int64 ms and `day` a Date (DAY_DEFAULT):
+ * DateTime64 needs 20.1+. `lowCardinality: false` for servers that have LowCardinality only behind
+ * an experimental flag (18.x).
  */
-export const CREATE_EVENTS_TABLE = `CREATE TABLE IF NOT EXISTS events (
-  tenant LowCardinality(String),
+export function createEventsTableSql(name: string, { lowCardinality }: { lowCardinality: boolean }): string {
+  const low = lowCardinality ? 'LowCardinality(String)' : 'String';
+  return `CREATE TABLE IF NOT EXISTS ${name} (
+  tenant ${low},
   id String,
-  type LowCardinality(String),
-  market LowCardinality(String),
+  type ${low},
+  market ${low},
   shopper String,
   item String,
   ts Int64,
-  day Date DEFAULT toDate(fromUnixTimestamp64Milli(least(ts, ${MAX_DAY_TS}), 'UTC')),
+  day Date DEFAULT ${DAY_DEFAULT},
   body String
 ) ENGINE = ${EVENTS_ENGINE}`;
+}
 
 /**
  * Replays of unsorted logs can span many days in one batch: allow it rather than fail the batch
@@ -147,5 +168,32 @@ export async function replaceEventsEngine(s: SqlSession, t: TableName, settings 
   // A plain MergeTree only grows: an unchanged count means nothing arrived during the copy.
   if (copied === undefined || (await count(old)) !== copied) await s.command(`INSERT INTO ${name} SELECT * FROM ${old}`);
   await s.command(`DROP TABLE ${old}`);
+  return true;
+}
+
+/** The last day a `day` may hold (MAX_DAY_TS's), as YYYY-MM-DD. */
+const MAX_DAY = dayOf(MAX_DAY_TS);
+
+/**
+ * Brings an events table made with another `day` cap (chDB tables of earlier versions capped it at
+ * 2149-06-05) to MAX_DAY_TS: the DEFAULT changed in place (metadata only: `day` keeps its type),
+ * then rows stored past the cap moved to the cap's day, so `day` never decreases as `ts` grows
+ * (scans page by day) and every adapter stores the same day for an event. A move cut short is
+ * finished by the next call: the rows copied twice share their sorting key and partition, and the
+ * engine keeps them once. Idempotent; returns whether it changed anything.
+ */
+export async function capStoredDays(s: SqlSession, t: TableName): Promise<boolean> {
+  const name = qualified(t);
+  const db = t.database === undefined ? 'currentDatabase()' : sqlString(t.database);
+  const current = await s.query(`SELECT default_expression FROM system.columns WHERE database = ${db} AND table = ${sqlString(t.table)} AND name = 'day'`);
+  const stale = !current.includes(String(MAX_DAY_TS));
+  if (stale) await s.command(`ALTER TABLE ${name} MODIFY COLUMN day Date DEFAULT ${DAY_DEFAULT}`);
+  const late = (await s.query(`SELECT DISTINCT day FROM ${name} WHERE day > ${sqlString(MAX_DAY)} ORDER BY day`)).split('\n').filter((l) => l !== '');
+  if (late.length === 0) return stale;
+  await s.command(
+    `INSERT INTO ${name} (tenant, id, type, market, shopper, item, ts, day, body) ` +
+      `SELECT tenant, id, type, market, shopper, item, ts, toDate(${sqlString(MAX_DAY)}), body FROM ${name} WHERE day > ${sqlString(MAX_DAY)}`,
+  );
+  for (const day of late) await s.command(`ALTER TABLE ${name} DROP PARTITION ${sqlString(day)}`);
   return true;
 }

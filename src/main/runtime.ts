@@ -4,13 +4,12 @@ import { Registry } from 'prom-client';
 import { createInstrumentation, type Instrumentation, type Logger } from '../core/index.ts';
 import type { Config } from '../config/index.ts';
 import { RECOMMEND_EF, createEngine, type Engine } from '../engine/index.ts';
-import { catalogItem } from '../features/index.ts';
 import { createBm25Index, createExactVectorIndex, createHnswVectorIndex, type LexicalIndex, type VectorIndex } from '../index/index.ts';
-import { isKafkaBus, openEventBus, type BusHandler, type EventBus } from '../bus/index.ts';
+import { isKafkaBus, openEventBus, type EventBus } from '../bus/index.ts';
 import { openDeadLetterSink, type DeadLetterSink } from '../dead-letters/index.ts';
 import { openEventStore, type EventStore } from '../event-store/index.ts';
 import { createDecayMixEncoder, createHashedContentEncoder, createOnlineSequence, createThreadedSequence, inlineSequence, restoreInto, type ContentEncoder, type SequenceService, type UserEncoder } from '../models/index.ts';
-import { createOnlineUpdater, createTenants, indexItem, type Tenants } from '../online/index.ts';
+import { FOLLOWED_TYPES, catalogFollower, createOnlineUpdater, createTenants, type Tenants } from '../online/index.ts';
 import { createMetrics, createRecallSampler, type GaugeSources } from '../serve/index.ts';
 import { createModelRegistry } from '../registry/index.ts';
 import { openFeatureStore } from '../feature-store/index.ts';
@@ -117,37 +116,65 @@ export function openTenants(
   return { tenants, content, encoder, models };
 }
 
-/** The shopper events a serving replica's sequence model follows (those that extend a sequence). */
-const SEQUENCE_TYPES = ['view', 'click', 'add_to_cart', 'purchase'] as const;
+/** The adapters every role's runtime opens from the config, with the instrumentation they report to. */
+interface Adapters {
+  instrumentation: Instrumentation;
+  bus: EventBus;
+  eventStore: EventStore;
+  deadLetters: DeadLetterSink;
+}
+
+async function openAdapters(config: Readonly<Config>, logger: Logger): Promise<Adapters> {
+  const instrumentation = createInstrumentation();
+  const bus = await openEventBus(config.bus, { logger: logger.child('bus'), instrumentation });
+  const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation });
+  const deadLetters = await openDeadLetterSink(config.deadLetters, { logger: logger.child('deadletters'), instrumentation });
+  return { instrumentation, bus, eventStore, deadLetters };
+}
 
 /**
- * A serving replica's follower of the topic: applies item upserts and deletes to the tenant's own
- * vector and lexical indexes, and shopper interactions to its sequence model. The worker applies
- * every event to the shared feature store and the event store; a tenant rebuilds its indexes from
- * that store and its sequence model from the event store when it is created, so together they miss
- * nothing, and `follow` skips what the rebuild already had.
+ * Subscribes this process to the events it applies. On the embedded bus, the online updater. On
+ * Kafka, `meridian worker` applies the events and this replica only follows the catalog into its
+ * indexes and the interactions into its sequence model, in a group of its own (deleted when it
+ * closes: every replica indexes every item) that starts where the worker has committed.
  */
-export function catalogFollower({ tenants, content, instrumentation }: { tenants: Tenants; content: ContentEncoder; instrumentation: Instrumentation }): BusHandler {
-  return async (records) => {
-    for (const { event: e } of records) {
-      const ctx = await tenants.get(e.tenant);
-      if (e.type === 'item_upsert') {
-        indexItem(ctx, catalogItem(e), content.encode(e));
-        instrumentation.emit('index.upsert', { kind: 'vector' });
-        instrumentation.emit('index.upsert', { kind: 'lexical' });
-      } else if (e.type === 'item_delete') {
-        ctx.vectors.remove(e.item_id);
-        ctx.lexical.remove(e.item_id);
-      } else ctx.sequence?.follow(e);
-    }
+async function subscribeApplier(
+  config: Readonly<Config>,
+  { bus, eventStore, instrumentation }: Adapters,
+  { tenants, content, encoder }: ReturnType<typeof openTenants>,
+  { logger, workerGroup = WORKER_GROUP }: { logger: Logger; workerGroup?: string | undefined },
+): Promise<void> {
+  if (!isKafkaBus(bus)) {
+    const updater = createOnlineUpdater({ tenants, encoder, content, eventStore, instrumentation, logger: logger.child('online') });
+    await bus.subscribe('online', updater.handler);
+    return;
+  }
+  if (config.featureStore.startsWith('memory:')) {
+    logger.warn('bus is Kafka but the feature store is in memory: the worker and this replica do not share state', { featureStore: config.featureStore });
+  }
+  const group = `meridian-serve-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  await bus.subscribe(group, catalogFollower({ tenants, content, instrumentation }), {
+    startFrom: { group: workerGroup },
+    types: FOLLOWED_TYPES,
+    ephemeral: true,
+  });
+}
+
+/** What readiness checks: every adapter answers, and no sequence model lost its thread. */
+function readinessChecks({ bus, eventStore }: Adapters, tenants: Tenants): Record<string, () => Promise<boolean>> {
+  return {
+    bus: () => bus.ping(),
+    eventStore: () => eventStore.ping(),
+    featureStore: async () => (await tenants.get('default')).store.ping(),
+    // A sequence model whose thread failed cannot rank until a restart rebuilds it.
+    sequence: async () => tenants.list().every((t) => t.sequence?.healthy() !== false),
   };
 }
 
 /**
- * Wires the engine from the config: adapters chosen by URL, metrics subscribed to instrumentation.
- * On the embedded bus the online updater is subscribed here; on Kafka `meridian worker` applies the
- * events, and this replica only follows the catalog into its indexes, in a group of its own that
- * starts where the worker has committed. Shared by `serve` and the end-to-end tests.
+ * Wires the engine from the config: adapters chosen by URL, metrics subscribed to instrumentation,
+ * events applied as `subscribeApplier` says (by this process on the embedded bus, by `meridian
+ * worker` on Kafka). Shared by `serve` and the end-to-end tests.
  */
 export async function createRuntime(
   config: Readonly<Config>,
@@ -159,34 +186,18 @@ export async function createRuntime(
   },
 ): Promise<Runtime> {
   const { logger } = deps;
-  const instrumentation = createInstrumentation();
   const registry = deps.registry ?? new Registry();
-  const bus = await openEventBus(config.bus, { logger: logger.child('bus'), instrumentation });
-  const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation });
-  const deadLetters = await openDeadLetterSink(config.deadLetters, { logger: logger.child('deadletters'), instrumentation });
+  const adapters = await openAdapters(config, logger);
+  const { instrumentation, bus, eventStore, deadLetters } = adapters;
   // Kept lists need every applied event: on Kafka the worker applies them, so this replica keeps none.
-  const keepLists = !isKafkaBus(bus);
-  const { tenants, content, encoder, models } = openTenants(config, { logger, instrumentation }, { events: eventStore, keepLists });
+  const opened = openTenants(config, { logger, instrumentation }, { events: eventStore, keepLists: !isKafkaBus(bus) });
+  const { tenants, content, encoder, models } = opened;
   const metrics = createMetrics({ registry, instrumentation, gauges: gaugeSources(tenants, models) });
   // HNSW recall against exact search, sampled once a minute on a few queries (a gauge for the index panel).
   const recall = createRecallSampler({ sources: () => tenants.list(), ef: RECOMMEND_EF, instrumentation, logger: logger.child('recall') });
   recall.start();
   const unfollow = deps.followModels === false ? () => undefined : models.follow();
-  if (isKafkaBus(bus)) {
-    if (config.featureStore.startsWith('memory:')) {
-      logger.warn('bus is Kafka but the feature store is in memory: the worker and this replica do not share state', { featureStore: config.featureStore });
-    }
-    // A group of this replica alone (deleted when it closes): every replica indexes every item.
-    const group = `meridian-serve-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    await bus.subscribe(group, catalogFollower({ tenants, content, instrumentation }), {
-      startFrom: { group: deps.workerGroup ?? WORKER_GROUP },
-      types: ['item_upsert', 'item_delete', ...SEQUENCE_TYPES],
-      ephemeral: true,
-    });
-  } else {
-    const updater = createOnlineUpdater({ tenants, encoder, content, eventStore, instrumentation, logger: logger.child('online') });
-    await bus.subscribe('online', updater.handler);
-  }
+  await subscribeApplier(config, adapters, opened, { logger, workerGroup: deps.workerGroup });
   const engine = createEngine({
     tenants,
     bus,
@@ -197,36 +208,20 @@ export async function createRuntime(
     logger,
     modelVersion: () => models.version(),
     learnedBlend: () => models.learnedBlend(),
-    checks: {
-      bus: () => bus.ping(),
-      eventStore: () => eventStore.ping(),
-      featureStore: async () => (await tenants.get('default')).store.ping(),
-      // A sequence model whose thread failed cannot rank until a restart rebuilds it.
-      sequence: async () => tenants.list().every((t) => t.sequence?.healthy() !== false),
-    },
+    checks: readinessChecks(adapters, tenants),
   });
-  return {
-    config,
-    engine,
-    registry,
-    instrumentation,
-    bus,
-    eventStore,
-    deadLetters,
-    tenants,
-    models,
-    async close() {
-      unfollow();
-      await recall.stop();
-      await models.idle();
-      await bus.close();
-      await eventStore.close();
-      await engine.close();
-      await deadLetters.close();
-      metrics.close();
-      // prom-client's GC observer is process-wide and keeps the registry it reports to: a registry of
-      // this runtime's own would keep every gauge's sources (the tenants, their stores) alive.
-      if (deps.registry === undefined) registry.clear();
-    },
-  };
+  async function close(): Promise<void> {
+    unfollow();
+    await recall.stop();
+    await models.idle();
+    await bus.close();
+    await eventStore.close();
+    await engine.close();
+    await deadLetters.close();
+    metrics.close();
+    // prom-client's GC observer is process-wide and keeps the registry it reports to: a registry of
+    // this runtime's own would keep every gauge's sources (the tenants, their stores) alive.
+    if (deps.registry === undefined) registry.clear();
+  }
+  return { config, engine, registry, instrumentation, bus, eventStore, deadLetters, tenants, models, close };
 }

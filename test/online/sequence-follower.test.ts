@@ -5,7 +5,7 @@ import { createBm25Index, createExactVectorIndex } from '../../src/index/index.t
 import { createMemoryEventStore } from '../../src/event-store/index.ts';
 import { type BusRecord } from '../../src/bus/index.ts';
 import { type MeridianEvent } from '../../src/ingest/index.ts';
-import { catalogFollower } from '../../src/main/runtime.ts';
+import { catalogFollower } from '../../src/online/index.ts';
 import { createHashedContentEncoder, createOnlineSequence, createThreadedSequence, inlineSequence, restoreInto, type SequenceService } from '../../src/models/index.ts';
 import { createTenants } from '../../src/online/index.ts';
 import { createCatalog, createShoppers, createTraffic } from '../../src/simulate/index.ts';

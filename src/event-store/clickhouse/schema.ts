@@ -1,5 +1,5 @@
 import { MeridianError, type Logger } from '../../core/index.ts';
-import { EVENTS_ENGINE, replaceEventsEngine, sqlInt, sqlString, type SqlSession } from '../sql.ts';
+import { createEventsTableSql, replaceEventsEngine, sqlInt, sqlString, type SqlSession } from '../sql.ts';
 import type { ClickHouseTransport } from './transport.ts';
 
 /** What the server supports, detected at start; SQL that differs by version reads only this. */
@@ -24,18 +24,6 @@ export interface EventsTable {
 /** Settings the store sends only where the server has them. */
 const KNOWN_SETTINGS = ['max_partitions_per_insert_block', 'async_insert', 'wait_for_async_insert', 'async_insert_deduplicate', 'allow_experimental_low_cardinality_type'];
 const KNOWN_MERGE_TREE_SETTINGS = ['non_replicated_deduplication_window'];
-
-/**
- * Largest event time whose day every server prints and parses: a Date is a UInt16 of days, but
- * 18.x formats days past 2106-02-07 as 1970-01-01, which would break scans by day. Later events
- * share that day (partitions only group; `ts` orders).
- */
-export const MAX_DAY_TS = 49_711 * 86_400_000 - 1;
-
-/** The `day` column of an event time, as YYYY-MM-DD (UTC). */
-export function dayOf(ts: number): string {
-  return new Date(Math.min(Math.max(ts, 0), MAX_DAY_TS)).toISOString().slice(0, 10);
-}
 
 const listSql = (names: readonly string[]): string => names.map(sqlString).join(', ');
 
@@ -69,28 +57,6 @@ export async function detectServer(t: ClickHouseTransport): Promise<ServerInfo> 
   };
 }
 
-/**
- * The events table: one row per event with the columns queries filter on and the event as JSON in
- * `body`. Partitioned by day (so time ranges read only their days), ordered by (tenant, shopper,
- * ts, id) (so one shopper's history is one contiguous read), a ReplacingMergeTree (an event appended
- * twice is stored once, see EVENTS_ENGINE). `ts` is Int64 ms and `day` a Date: DateTime64 needs
- * 20.1+. The DEFAULT uses only functions 18.x has.
- */
-export function createEventsTableSql(name: string, server: ServerInfo): string {
-  const low = server.lowCardinality ? 'LowCardinality(String)' : 'String';
-  return `CREATE TABLE IF NOT EXISTS ${name} (
-  tenant ${low},
-  id String,
-  type ${low},
-  market ${low},
-  shopper String,
-  item String,
-  ts Int64,
-  day Date DEFAULT toDate(toUInt16(intDiv(least(ts, toInt64(${MAX_DAY_TS})), 86400000))),
-  body String
-) ENGINE = ${EVENTS_ENGINE}`;
-}
-
 export interface Migration {
   version: number;
   name: string;
@@ -112,8 +78,9 @@ const DEDUPLICATION_WINDOW = 'non_replicated_deduplication_window = 1000';
 
 /**
  * Migrations of the events table, in order. A missing table is created at every start (version 1,
- * the layout above); later versions change an existing one. A later build appends a migration;
- * one the server cannot run yet stays pending and runs at the first start on a server that can.
+ * the layout of createEventsTableSql, shared with chDB); later versions change an existing one. A
+ * later build appends a migration; one the server cannot run yet stays pending and runs at the
+ * first start on a server that can.
  */
 export const EVENTS_MIGRATIONS: readonly Migration[] = [
   {

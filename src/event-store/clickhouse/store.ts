@@ -1,10 +1,10 @@
 import { MeridianError, unavailable, type Instrumentation, type Logger } from '../../core/index.ts';
 import type { EventStore } from '../port.ts';
-import { eventRowWithDay } from '../sql.ts';
+import { dayOf, eventRowWithDay } from '../sql.ts';
 import { sqlEventStore } from '../sql-store.ts';
 import { createInsertBuffer } from '../insert-buffer.ts';
 import { createHttpTransport, type ClickHouseTransport } from './transport.ts';
-import { dayOf, detectServer, migrateEventsSchema, type EventsTable, type Migration, type ServerInfo } from './schema.ts';
+import { detectServer, migrateEventsSchema, type EventsTable, type Migration, type ServerInfo } from './schema.ts';
 
 export interface ClickHouseStoreOptions {
   database?: string;

@@ -2,7 +2,7 @@ import { MeridianError, type Logger } from '../../core/index.ts';
 import { shopperKey, type MeridianEvent } from '../../ingest/index.ts';
 import { DEFAULT_PARAMS, type ModelParams } from './model.ts';
 import { checkSequenceOptions, rankWith, type OnlineSequenceOptions, type OnlineSequenceSize, type SequenceRanking } from './online.ts';
-import { interaction, type OnlineSequenceModel } from './events.ts';
+import { sequenceItem, type OnlineSequenceModel } from './events.ts';
 import type { ThreadReply, ThreadRequest } from './thread.ts';
 import { SequenceThread, STEP_BATCH, StepBatch } from './thread-link.ts';
 
@@ -66,7 +66,7 @@ export function createThreadedSequence({ params = () => DEFAULT_PARAMS, logger, 
 
   const add = (e: MeridianEvent, follow: boolean): void => {
     if (thread.failure !== undefined) return; // nothing can rank with it any more: keep nothing
-    const item = interaction(e);
+    const item = sequenceItem(e);
     const key = item === undefined ? undefined : shopperKey(e);
     if (key === undefined || item === undefined) return;
     steps.push(key, item, e.ts, e.id, follow);

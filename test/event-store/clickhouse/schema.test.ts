@@ -4,7 +4,8 @@ import { createInstrumentation, silentLogger } from '../../../src/core/index.ts'
 import { createClickHouseEventStore, type EventStore } from '../../../src/event-store/index.ts';
 import { type MeridianEvent } from '../../../src/ingest/index.ts';
 import { openClickHouseEventStore } from '../../../src/event-store/clickhouse/store.ts';
-import { EVENTS_MIGRATIONS, MAX_DAY_TS, createEventsTableSql, detectServer, type Migration } from '../../../src/event-store/clickhouse/schema.ts';
+import { EVENTS_MIGRATIONS, detectServer, type Migration } from '../../../src/event-store/clickhouse/schema.ts';
+import { MAX_DAY_TS, createEventsTableSql } from '../../../src/event-store/sql.ts';
 import type { ClickHouseTransport } from '../../../src/event-store/clickhouse/transport.ts';
 import { eventStoreContract } from '../../contracts/event-store.contract.ts';
 import { tempDir, uniquePrefix } from '../../support/helpers.ts';
