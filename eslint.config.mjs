@@ -58,8 +58,8 @@ export default tseslint.config(
     plugins: { meridian: boundariesPlugin({ srcDir: `${import.meta.dirname}/src`, allowed: AREAS }) },
     rules: {
       'meridian/areas': 'error',
-      // 'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }],
-      // 'max-lines-per-function': ['error', { max: 80, skipBlankLines: false, skipComments: false, IIFEs: true }],
+      'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: false, skipComments: false, IIFEs: true }],
     },
   },
 );

@@ -57,7 +57,7 @@ const fetchSize = (q: ListQuery): number => (hasFilters(q) ? q.k * 10 + 50 : q.k
  * HNSW candidate list of recommendation queries; hnswlib searches with max(ef, fetched), and a
  * fetch is 3k + 10 plus the exclusions, so with exclusions it is mostly the fetch that decides. On
  * the storefront's shopper vectors recall@10 against exact search is about 0.99 at 64 and 0.994
- * at the index default of 200, which costs about twice the CPU (bench/serving.ts measures both).
+ * at the index default of 200, which costs about twice the CPU (bench/sections/serving.ts measures both).
  */
 export const RECOMMEND_EF = 64;
 

@@ -127,7 +127,7 @@ async function applyTenant(u: Updater, tenant: string, events: MeridianEvent[], 
       ctx.sequence?.observe(e);
       ctx.lists?.applied(e);
     }
-    // A sequence model on its own thread keeps up with this one (bench/updater.ts times both);
+    // A sequence model on its own thread keeps up with this one (bench/sections/updater.ts times both);
     // should it fall behind (a busy machine), the stream waits rather than the queue growing.
     await ctx.sequence?.settle(SEQUENCE_BACKLOG);
   }
