@@ -4,7 +4,7 @@ import { formatAugment, LINE_STEP_MS, parseAugment } from '../models/index.ts';
 import type { Command } from './command.ts';
 import { defineFlags, fail, integer, list, number, oneOf, parseFlags, type FlagOwner, type FlagValues } from './flags.ts';
 
-const OWNER: FlagOwner = { name: 'evaluate', code: 'evaluate_option_invalid' };
+const OWNER: FlagOwner = { name: 'evaluate', code: 'cli_flag_invalid' };
 
 /** `pretrain,finetune` → the parts in their order; `none` → statistics only. */
 function learnedParts(text: string): LearnedPart[] {
@@ -76,7 +76,7 @@ export const evaluateCommand: Command = {
       return 0;
     } catch (e) {
       // A dataset that is not there is a command-line mistake too.
-      if (isMeridianError(e) && e.code === 'evaluate_option_invalid') {
+      if (isMeridianError(e) && e.code === 'cli_flag_invalid') {
         io.stderr(e.message.startsWith('meridian evaluate:') ? `${e.message}\n` : `meridian evaluate: ${e.message}\n`);
         return 2;
       }

@@ -54,7 +54,7 @@ export function overview(commands: readonly Command[]): string {
     ...columns(rows),
     '',
     'Configuration: defaults < JSON file (--config or MERIDIAN_CONFIG) < MERIDIAN_* environment < flags.',
-    'See README.md for every key and docs/cli.md for every flag.',
+    'See docs/configuration.md for every key and docs/cli.md for every flag.',
   ].join('\n') + '\n';
 }
 
@@ -85,7 +85,7 @@ export function cliMarkdown(commands: readonly Command[]): string {
     '`bin/meridian.js`). `meridian --help` lists the commands, `meridian <command> --help` prints one',
     "command's flags. An unknown flag or a malformed value is an error that names the flag, on stderr,",
     'with exit code 2. Configuration: defaults < JSON file (`--config` or `MERIDIAN_CONFIG`) <',
-    '`MERIDIAN_*` environment < flags; README.md lists every key.',
+    '`MERIDIAN_*` environment < flags; docs/configuration.md lists every key.',
     '',
     ...commands.map((c) => `- [\`${c.name}\`](#meridian-${c.name}): ${c.summary}`),
   ];

@@ -3,7 +3,7 @@ import { formatReplaySummary, replay, type ReplayDeps, type ReplayFlags } from '
 import { printer, type Command } from './command.ts';
 import { defineFlags, fail, instant, integer, number, parseFlags, type FlagOwner } from './flags.ts';
 
-const OWNER: FlagOwner = { name: 'replay', code: 'replay_flag_invalid', positionals: true };
+const OWNER: FlagOwner = { name: 'replay', code: 'cli_flag_invalid', positionals: true };
 
 export const REPLAY_FLAGS = defineFlags({
   'from-store': { type: 'boolean', help: 'replay a range of the configured event store instead of log files' },

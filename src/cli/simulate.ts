@@ -2,7 +2,7 @@ import { MARKETS, simulate, type SimulateDeps, type SimulateFlags } from '../sim
 import { printer, type Command } from './command.ts';
 import { defineFlags, fail, instant, integer, number, oneOf, parseFlags, type FlagOwner } from './flags.ts';
 
-const OWNER: FlagOwner = { name: 'simulate', code: 'simulate_flag_invalid' };
+const OWNER: FlagOwner = { name: 'simulate', code: 'cli_flag_invalid' };
 
 const markets = (text: string): string[] =>
   text

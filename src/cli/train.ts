@@ -4,7 +4,7 @@ import { trainAndPublish, type TrainDeps, type TrainFlags } from '../main/index.
 import { printer, type Command } from './command.ts';
 import { defineFlags, duration, fail, integer, number, oneOf, parseFlags, parseValue, type FlagOwner } from './flags.ts';
 
-const OWNER: FlagOwner = { name: 'train', code: 'train_flag_invalid' };
+const OWNER: FlagOwner = { name: 'train', code: 'cli_flag_invalid' };
 
 export const TRAIN_FLAGS = defineFlags({
   'from-store': { type: 'boolean', help: 'read the configured event store (the source when neither --log nor --lines is given)' },

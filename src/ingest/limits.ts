@@ -1,4 +1,4 @@
-/** Explicit input limits, documented in the README; exceeding one is a 4xx with a stable code. */
+/** Explicit input limits, documented in docs/api.md (Limits); exceeding one is a 4xx with a stable code. */
 export const LIMITS = Object.freeze({
   /** Largest request body the API reads, in bytes. */
   bodyBytes: 1_048_576,

@@ -109,9 +109,9 @@ describe('meridian evaluate', () => {
 
   it('rejects bad arguments with a clear error', async () => {
     const deps = { logger: silentLogger, write: () => undefined };
-    await expect(runEvaluate(['--format', 'lines'], deps)).rejects.toMatchObject({ code: 'evaluate_option_invalid' });
-    await expect(runEvaluate(['--data', 'x', '--format', 'csv'], deps)).rejects.toMatchObject({ code: 'evaluate_option_invalid' });
-    await expect(runEvaluate(['--data', join(dir, 'missing.txt'), '--format', 'lines'], deps)).rejects.toMatchObject({ code: 'evaluate_option_invalid' });
+    await expect(runEvaluate(['--format', 'lines'], deps)).rejects.toMatchObject({ code: 'cli_flag_invalid' });
+    await expect(runEvaluate(['--data', 'x', '--format', 'csv'], deps)).rejects.toMatchObject({ code: 'cli_flag_invalid' });
+    await expect(runEvaluate(['--data', join(dir, 'missing.txt'), '--format', 'lines'], deps)).rejects.toMatchObject({ code: 'cli_flag_invalid' });
     await expect(runEvaluate(['--data', 'x', '--format', 'lines', '--learned', 'pretrain,gru'], deps)).rejects.toThrow(/unknown part "gru"/);
     await expect(runEvaluate(['--data', 'x', '--format', 'lines', '--learned', 'finetune'], deps)).rejects.toThrow(/starts with pretrain/);
     await expect(runEvaluate(['--data', 'x', '--format', 'lines', '--learned', 'none', '--ablation'], deps)).rejects.toThrow(/--ablation/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineFlags, duration, FlagError, instant, integer, list, number, oneOf, parseFlags, wantsHelp, type FlagOwner } from '../../src/cli/flags.ts';
 
-const OWNER: FlagOwner = { name: 'demo', code: 'train_flag_invalid' };
+const OWNER: FlagOwner = { name: 'demo', code: 'cli_flag_invalid' };
 const FLAGS = defineFlags({
   seed: { type: 'string', arg: 'N', parse: integer(0), default: '1', help: 'seed' },
   epochs: { type: 'string', arg: 'N', parse: integer(1), help: 'epochs' },
@@ -30,7 +30,7 @@ describe('parseFlags', () => {
       }
       throw new Error('no error');
     };
-    expect(error(['--data', 'x', '--foo'])).toMatchObject({ code: 'train_flag_invalid', field: 'foo', message: 'meridian demo: --foo: unknown flag (see meridian demo --help for usage)' });
+    expect(error(['--data', 'x', '--foo'])).toMatchObject({ code: 'cli_flag_invalid', field: 'foo', message: 'meridian demo: --foo: unknown flag (see meridian demo --help for usage)' });
     expect(error(['--data', 'x', '--seed']).message).toMatch(/--seed: expected a value/);
     expect(error(['--data', 'x', '--seed', '--json']).message).toMatch(/--seed: expected a value/);
     expect(error(['--data', 'x', '--json=yes']).message).toMatch(/--json: takes no value/);

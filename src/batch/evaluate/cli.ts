@@ -44,7 +44,7 @@ export function datasetName(path: string, format: 'lines' | 'sessions'): string 
 
 async function load(a: EvaluateOptions): Promise<LoadedData> {
   const isDir = await stat(a.data).then((s) => s.isDirectory(), () => {
-    throw badRequest('evaluate_option_invalid', `--data ${a.data} does not exist`, 'data');
+    throw badRequest('cli_flag_invalid', `--data ${a.data} does not exist`, 'data');
   });
   if (a.format === 'lines') return loadLines(a.data);
   const dir = isDir ? a.data : dirname(a.data);
