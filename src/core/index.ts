@@ -9,3 +9,4 @@ export * from './id-table.ts';
 export * from './threads.ts';
 export * from './float-arena.ts';
 export * from './grow.ts';
+export * from './atomic-file.ts';

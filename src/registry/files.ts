@@ -1,5 +1,6 @@
 import { endianness } from 'node:os';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/index.ts';
 
 const LITTLE = endianness() === 'LE';
 
@@ -22,11 +23,9 @@ export function bytesToFloat32(b: Buffer): Float32Array {
   return out;
 }
 
-/** Replaces `path` atomically: readers see the old content or the new one, never a mix. */
+/** Replaces `path` atomically and durably: readers see the old content or the new one, never a mix. */
 export async function writeAtomic(path: string, data: string | Buffer): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+  await writeFileAtomic(path, data);
 }
 
 export async function readIfExists(path: string): Promise<string | undefined> {
