@@ -70,6 +70,63 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    // Limits of the HTTP server: timeouts, browser origins and request rates.
+    http: Type.Object(
+      {
+        requestTimeoutMs: Type.Integer({
+          default: 30_000, minimum: 1, maximum: 3_600_000,
+          description: 'most time to receive a whole request (headers and body); then 408 and the connection is closed',
+        }),
+        headersTimeoutMs: Type.Integer({
+          default: 10_000, minimum: 1, maximum: 3_600_000,
+          description: 'most time to receive the request headers; at most requestTimeoutMs',
+        }),
+        connectionTimeoutMs: Type.Integer({
+          default: 120_000, minimum: 1, maximum: 3_600_000,
+          description: 'a socket silent this long (no byte either way) is closed',
+        }),
+        keepAliveTimeoutMs: Type.Integer({
+          default: 72_000, minimum: 1, maximum: 3_600_000,
+          description: 'an idle keep-alive connection is closed after this long (above a load balancer\'s idle timeout, often 60 s)',
+        }),
+        cors: Type.Object(
+          {
+            origins: Type.Array(Type.String({ pattern: '^https?://[^/\\s*]+$', description: 'an exact origin, e.g. https://shop.example' }), {
+              default: [], maxItems: 1000, uniqueItems: true,
+              description: 'browser origins allowed to call the API (CORS); empty = CORS off. Exact origins only, no wildcard',
+            }),
+            credentials: Type.Boolean({ default: false, description: 'let those browsers send cookies and HTTP auth (Access-Control-Allow-Credentials)' }),
+            maxAgeSeconds: Type.Integer({ default: 600, minimum: 0, maximum: 86_400, description: 'how long a browser keeps a preflight answer' }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    rateLimit: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'token buckets per API key and per tenant; 429 rate_limited past them' }),
+        perKey: Type.Object(
+          {
+            ratePerSecond: Type.Number({ default: 100, exclusiveMinimum: 0, maximum: 1_000_000, description: 'requests per second one API key (or, without keys, one client address) sustains' }),
+            burst: Type.Integer({ default: 200, minimum: 1, maximum: 10_000_000, description: 'requests one key may make at once after being idle' }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        perTenant: Type.Object(
+          {
+            ratePerSecond: Type.Number({ default: 1_000, exclusiveMinimum: 0, maximum: 1_000_000, description: 'requests per second all keys of one tenant sustain together' }),
+            burst: Type.Integer({ default: 2_000, minimum: 1, maximum: 10_000_000 }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        redisTimeoutMs: Type.Integer({
+          default: 250, minimum: 1, maximum: 10_000,
+          description: 'with a Redis feature store the buckets are shared in Redis; a take without an answer this long lets the request through',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -99,4 +156,13 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'intege
   MERIDIAN_DEMO_USERS: { path: ['demo', 'users'], kind: 'integer' },
   MERIDIAN_DEMO_EVENTS: { path: ['demo', 'events'], kind: 'integer' },
   MERIDIAN_DEMO_RATE: { path: ['demo', 'rate'], kind: 'number' },
+  MERIDIAN_HTTP_REQUEST_TIMEOUT_MS: { path: ['http', 'requestTimeoutMs'], kind: 'integer' },
+  MERIDIAN_HTTP_HEADERS_TIMEOUT_MS: { path: ['http', 'headersTimeoutMs'], kind: 'integer' },
+  MERIDIAN_HTTP_CONNECTION_TIMEOUT_MS: { path: ['http', 'connectionTimeoutMs'], kind: 'integer' },
+  MERIDIAN_HTTP_KEEP_ALIVE_TIMEOUT_MS: { path: ['http', 'keepAliveTimeoutMs'], kind: 'integer' },
+  MERIDIAN_RATE_LIMIT: { path: ['rateLimit', 'enabled'], kind: 'boolean' },
+  MERIDIAN_RATE_LIMIT_KEY_RATE: { path: ['rateLimit', 'perKey', 'ratePerSecond'], kind: 'number' },
+  MERIDIAN_RATE_LIMIT_KEY_BURST: { path: ['rateLimit', 'perKey', 'burst'], kind: 'integer' },
+  MERIDIAN_RATE_LIMIT_TENANT_RATE: { path: ['rateLimit', 'perTenant', 'ratePerSecond'], kind: 'number' },
+  MERIDIAN_RATE_LIMIT_TENANT_BURST: { path: ['rateLimit', 'perTenant', 'burst'], kind: 'integer' },
 };

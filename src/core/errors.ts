@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   batch_too_large: 'an event batch holds more events than allowed',
   update_invalid: 'a feature update is malformed',
   internal_error: 'an unexpected error; details are in the log, never in the response',
+  // request limits (rates)
+  rate_limited: 'a request rate limit (of the API key, the client address or the tenant) is spent; Retry-After says when to retry',
   // configuration and options
   config_invalid: 'the configuration (file, environment or a port URL) is invalid',
   option_invalid: 'an option passed to a component is out of range',

@@ -3,15 +3,45 @@
  * encoder: NFKD with diacritics folded, lower case, words from Intl.Segmenter (which segments CJK
  * and Thai by dictionary), and character bigrams for CJK runs so partial queries still match.
  */
+/**
+ * Word segmenters, one per base language ("de" for de-DE, de-AT and de-CH-1996), the least recently
+ * used dropped beyond SEGMENTER_CACHE_MAX: locale strings come from requests and events, so a
+ * cache per string would grow with every new one. A tag that names no language segments as English.
+ */
+export const SEGMENTER_CACHE_MAX = 32;
 const segmenters = new Map<string, Intl.Segmenter>();
+let lastLocale: string | undefined;
+let lastSegmenter: Intl.Segmenter | undefined;
+
+const LANGUAGE = /^[A-Za-z]{2,3}$/;
+
+/** "pt-BR" → "pt"; "und" or anything not starting with a language subtag → "en". */
+export function baseLanguage(locale: string): string {
+  const end = locale.search(/[-_]/);
+  const lang = end < 0 ? locale : locale.slice(0, end);
+  return LANGUAGE.test(lang) && lang.toLowerCase() !== 'und' ? lang.toLowerCase() : 'en';
+}
 
 function segmenter(locale: string): Intl.Segmenter {
-  let s = segmenters.get(locale);
+  // Nearly every call repeats the previous locale: no lookup, no allocation.
+  if (locale === lastLocale && lastSegmenter !== undefined) return lastSegmenter;
+  const lang = baseLanguage(locale);
+  let s = segmenters.get(lang);
   if (s === undefined) {
-    s = new Intl.Segmenter(locale, { granularity: 'word' });
-    segmenters.set(locale, s);
+    s = new Intl.Segmenter(lang, { granularity: 'word' });
+    if (segmenters.size >= SEGMENTER_CACHE_MAX) segmenters.delete(segmenters.keys().next().value as string);
+  } else {
+    segmenters.delete(lang);
   }
+  segmenters.set(lang, s);
+  lastLocale = locale;
+  lastSegmenter = s;
   return s;
+}
+
+/** Segmenters cached now (at most SEGMENTER_CACHE_MAX). */
+export function segmenterCacheSize(): number {
+  return segmenters.size;
 }
 
 const COMBINING = /\p{M}+/gu;
@@ -44,7 +74,7 @@ const JOINED = /[\p{L}0-9][.,;:'_][\p{L}0-9]|_/u;
 /** Tokens of folded text by Intl.Segmenter: words, and CJK runs as bigrams plus the whole run. */
 export function segmentTokens(folded: string, locale = 'und'): string[] {
   const out: string[] = [];
-  for (const part of segmenter(locale === 'und' ? 'en' : locale).segment(folded)) {
+  for (const part of segmenter(locale).segment(folded)) {
     const w = part.segment;
     if (!WORDLIKE.test(w)) continue;
     if (CJK.test(w)) {

@@ -25,9 +25,13 @@ export interface EngineDeps {
   checks?: Record<string, () => Promise<boolean>>;
 }
 
-/** What a list depends on besides the stores, the shopper and the model: the key it is kept under. */
-function listKey(kind: string, q: ListQuery, subject: string): string {
-  return `${kind}|${q.market}|${q.locale ?? ''}|${q.k}|${q.category ?? ''}|${q.priceMin ?? ''}|${q.priceMax ?? ''}|${subject}`;
+/**
+ * What a list depends on besides the stores, the shopper and the model: the key it is kept under.
+ * JSON of the fields in a fixed order, so no two different requests share a key whatever their
+ * strings hold (a category or an id may contain any separator a join would use).
+ */
+function listKey(kind: string, q: ListQuery, ...subject: (string | undefined)[]): string {
+  return JSON.stringify([kind, q.market, q.locale ?? null, q.k, q.category ?? null, q.priceMin ?? null, q.priceMax ?? null, ...subject.map((s) => s ?? null)]);
 }
 
 /** The engine behind the API: ingest, recommendations and search over the tenants' stores and indexes. */
@@ -49,11 +53,11 @@ export function createEngine(deps: EngineDeps): Engine {
     ingest,
     recommend: (q) => {
       const shopper = shopperOf(q);
-      return kept(q.tenant, listKey('r', q, `${shopper ?? ''}|${q.exclude.join(',')}`), { shopper }, (ctx) => rec.recommend(ctx, q));
+      return kept(q.tenant, listKey('r', q, shopper, q.exclude.join(',')), { shopper }, (ctx) => rec.recommend(ctx, q));
     },
     similar: (id, q) => kept(q.tenant, listKey('s', q, id), { item: id }, (ctx) => rec.similar(ctx, id, q)),
     boughtTogether: (id, q) => kept(q.tenant, listKey('b', q, id), { item: id }, (ctx) => rec.boughtTogether(ctx, id, q)),
-    trending: (q) => kept(q.tenant, listKey('t', q, ''), {}, (ctx) => rec.trending(ctx, q)),
+    trending: (q) => kept(q.tenant, listKey('t', q), {}, (ctx) => rec.trending(ctx, q)),
     search: async (q) => search(await deps.tenants.get(q.tenant), q),
     async ready(): Promise<Readiness> {
       const names = Object.keys(checks);

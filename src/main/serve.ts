@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../core/index.ts';
-import { buildServer } from '../serve/index.ts';
+import { buildServer, openRedisRateStore, type RateLimitOptions, type RedisRateStore } from '../serve/index.ts';
 import { seedDemo } from './demo.ts';
 import { createRuntime } from './runtime.ts';
 import { closeOnSignal } from './signals.ts';
@@ -17,9 +17,18 @@ export async function runServe(config: Readonly<Config>, logger: Logger): Promis
     }
   }
   const rt = await createRuntime(config, { logger });
+  const { store: rateStore, rateLimit } = await rateLimits(config, logger);
+  const { cors, ...timeouts } = config.http;
   const app = await buildServer(
-    { engine: rt.engine, registry: rt.registry, instrumentation: rt.instrumentation, logger: logger.child('http') },
-    { logger: logger.child('http') },
+    {
+      engine: rt.engine,
+      registry: rt.registry,
+      instrumentation: rt.instrumentation,
+      logger: logger.child('http'),
+      cors,
+      ...(rateLimit === undefined ? {} : { rateLimit }),
+    },
+    { logger: logger.child('http'), timeouts },
   );
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info('meridian is serving', { url: address, docs: `${address}/docs` });
@@ -31,10 +40,31 @@ export async function runServe(config: Readonly<Config>, logger: Logger): Promis
       logger.info('shutting down');
       await demo?.stop();
       await app.close();
+      await rateStore?.close();
       await rt.close();
       logger.info('stopped');
     })());
   return { close, url: address };
+}
+
+/**
+ * The configured rate limits, their buckets in the feature store's Redis when it is a single Redis
+ * (every replica shares them), in process otherwise.
+ */
+async function rateLimits(config: Readonly<Config>, logger: Logger): Promise<{ store?: RedisRateStore; rateLimit?: RateLimitOptions }> {
+  const { enabled, perKey, perTenant, redisTimeoutMs } = config.rateLimit;
+  if (!enabled) {
+    logger.warn('rate limits are off (rateLimit.enabled false)');
+    return {};
+  }
+  if (/^rediss?:\/\//.test(config.featureStore)) {
+    const store = await openRedisRateStore({ url: config.featureStore, commandTimeoutMs: redisTimeoutMs, logger: logger.child('rate-limits') });
+    return { store, rateLimit: { perKey, perTenant, store } };
+  }
+  if (config.featureStore.startsWith('memory:') === false) {
+    logger.warn('rate limits: buckets are per process with a Redis Cluster feature store (each replica limits on its own)');
+  }
+  return { rateLimit: { perKey, perTenant } };
 }
 
 /** Runs until SIGINT or SIGTERM, then shuts down gracefully; a second signal exits at once. */

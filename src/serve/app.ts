@@ -8,10 +8,12 @@ import type { Engine } from '../engine/index.ts';
 import { LIMITS } from '../ingest/index.ts';
 import { frameworkErrorHandler, makeErrorHandler, notFoundHandler } from './errors.ts';
 import { eventRoutes } from './events.ts';
+import { addCors, timeoutOptions, type CorsOptions, type HttpTimeouts } from './http-limits.ts';
 import { listRoutes } from './lists.ts';
 import { createMetrics, httpObserverOf } from './metrics.ts';
 import { opsRoutes } from './ops.ts';
 import { playgroundRoutes } from './playground.ts';
+import { addRateLimits, type RateLimitOptions } from './rate-limit.ts';
 import type { Limits } from './schemas.ts';
 
 export interface AppDeps {
@@ -23,6 +25,10 @@ export interface AppDeps {
   tenantDefault?: string;
   /** Base URL listed in the OpenAPI document; absent, the docs target the origin they are served from. */
   publicUrl?: string;
+  /** Browser origins allowed (CORS); none when absent. */
+  cors?: CorsOptions;
+  /** Request rates per key and per tenant; unlimited when absent. */
+  rateLimit?: RateLimitOptions;
 }
 
 export interface ServerOptions {
@@ -34,6 +40,8 @@ export interface ServerOptions {
   port?: number;
   /** Where to log one line per request (method, route, status, ms, request id), at debug level. */
   logger?: Logger;
+  /** How long a client may take to send a request or stay silent (HTTP_TIMEOUTS when absent). */
+  timeouts?: HttpTimeouts;
 }
 
 /** Route label for requests that matched no route: one series, whatever the URL. */
@@ -72,6 +80,10 @@ const app: FastifyPluginAsync<AppDeps> = async (fastify, deps) => {
     void reply.header('x-request-id', req.id);
     done();
   });
+
+  // CORS first: a browser's preflight carries no key, and is answered before authentication.
+  if (deps.cors !== undefined) await addCors(fastify, deps.cors);
+  if (deps.rateLimit !== undefined) addRateLimits(fastify, deps.rateLimit, logger);
 
   fastify.setErrorHandler(makeErrorHandler(logger));
   fastify.setNotFoundHandler(notFoundHandler);
@@ -121,6 +133,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   const limits = deps.limits ?? LIMITS;
   const fastify = Fastify({
     bodyLimit: limits.bodyBytes,
+    ...timeoutOptions(opts.timeouts),
     logger: false,
     genReqId: requestId,
     // Long enough for any id within the limit once percent-encoded (up to 9 characters per UTF-16

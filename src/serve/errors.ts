@@ -1,11 +1,12 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isMeridianError, type ErrorCode, type Logger } from '../core/index.ts';
+import { ERROR_CODES, isMeridianError, type ErrorCode, type Logger } from '../core/index.ts';
 import type { ErrorBody } from './schemas.ts';
 
 /**
  * One mapping from errors to responses: validation errors name the field, MeridianErrors keep their
  * code and status, client errors raised by Fastify itself get stable codes, and anything else is a
- * 500 that says nothing about internals (the details go to the log with the request id).
+ * 500 that says nothing about internals. Every 5xx body, a MeridianError's included, carries a
+ * fixed message and the request id; the details go to the log with the request id.
  */
 interface AjvError {
   instancePath?: string;
@@ -24,6 +25,16 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 
 export function errorBody(code: ErrorCode, message: string, field?: string): ErrorBody {
   return { error: field === undefined ? { code, message } : { code, message, field } };
+}
+
+/**
+ * A 5xx body: the stable code, a fixed message (the code's meaning from the catalogue, never the
+ * error's own text, which may hold adapter replies, addresses or file paths) and the request id
+ * that finds the details in the log.
+ */
+export function serverErrorBody(code: ErrorCode, requestId: string): ErrorBody {
+  const message = code === 'internal_error' ? 'internal error' : ERROR_CODES[code];
+  return { error: { code, message, requestId } };
 }
 
 /** `{instancePath: '/k'}` → 'k'; a missing property names itself; the root names the request part. */
@@ -47,9 +58,10 @@ export function makeErrorHandler(logger: Logger) {
       return reply.status(400).send(validationBody(err.validation, err.validationContext));
     }
     if (isMeridianError(error)) {
-      if (error.statusCode >= 500) logger.error('request failed', { reqId: request.id, code: error.code, err: error });
+      if (error.statusCode < 500) return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.field));
+      logger.error('request failed', { reqId: request.id, route: request.routeOptions.url, code: error.code, err: error, cause: error.cause });
       if (error.retriable && error.statusCode === 503) void reply.header('retry-after', '1');
-      return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.field));
+      return reply.status(error.statusCode).send(serverErrorBody(error.code, request.id));
     }
     const status = err?.statusCode;
     // Only Fastify's own client errors (body parsing, media type) are passed on; any other error,
@@ -59,7 +71,7 @@ export function makeErrorHandler(logger: Logger) {
       return reply.status(status).send(errorBody(code, err.message));
     }
     logger.error('unexpected error', { reqId: request.id, route: request.routeOptions.url, err: error, stack: err?.stack });
-    return reply.status(500).send(errorBody('internal_error', 'internal error'));
+    return reply.status(500).send(serverErrorBody('internal_error', request.id));
   };
 }
 

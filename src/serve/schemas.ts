@@ -16,6 +16,7 @@ export const ErrorBody = Type.Object(
       code: Type.String({ description: 'stable machine-readable code, e.g. parameter_invalid' }),
       message: Type.String(),
       field: Type.Optional(Type.String({ description: 'the request field at fault, when there is one' })),
+      requestId: Type.Optional(Type.String({ description: 'on a 5xx: the request id, to find the details in the log (the body has none)' })),
     }),
   },
   { description: 'every error has this shape' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, foldText, segmentTokens, tokenize } from '../../src/core/index.ts';
+import { baseLanguage, createRng, foldText, segmentTokens, segmenterCacheSize, SEGMENTER_CACHE_MAX, tokenize } from '../../src/core/index.ts';
 import { createCatalog } from '../../src/simulate/index.ts';
 
 /** What the segmenter alone makes of `text`: the reference every fast split must equal. */
@@ -65,4 +65,29 @@ describe('tokenize', () => {
   it('equals the segmenter on random strings of boundary-deciding characters', () => fuzz(ALPHABET, 11, 14, ['en', 'de', 'fr', 'ru', 'und']));
 
   it('equals the segmenter on random plain strings, the ones split by expression', () => fuzz(PLAIN_ALPHABET, 12, 20, ['en']));
+});
+
+describe('segmenter cache', () => {
+  it('keys segmenters by base language', () => {
+    expect(baseLanguage('de-DE')).toBe('de');
+    expect(baseLanguage('pt_BR')).toBe('pt');
+    expect(baseLanguage('ZH-Hant-TW')).toBe('zh');
+    expect(baseLanguage('und')).toBe('en');
+    expect(baseLanguage('x-private')).toBe('en');
+    expect(baseLanguage('')).toBe('en');
+    expect(segmentTokens(foldText('東京タワー'), 'ja-JP')).toEqual(segmentTokens(foldText('東京タワー'), 'ja'));
+  });
+
+  it('stays bounded over 10,000 distinct locale strings, and still segments each', () => {
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    for (let i = 0; i < 10_000; i++) {
+      // Half share a language under distinct regions and variants; half are distinct three-letter languages.
+      const locale = i % 2 === 0
+        ? `de-DE-x-v${i}`
+        : `${letters[i % 26]}${letters[Math.floor(i / 26) % 26]}${letters[Math.floor(i / 676) % 26]}-${i}`;
+      expect(segmentTokens('ein schuh', locale)).toEqual(['ein', 'schuh']);
+      expect(segmenterCacheSize()).toBeLessThanOrEqual(SEGMENTER_CACHE_MAX);
+    }
+    expect(segmenterCacheSize()).toBe(SEGMENTER_CACHE_MAX);
+  });
 });

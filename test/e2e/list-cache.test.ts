@@ -84,6 +84,20 @@ describe('kept lists, end to end', () => {
     await post(env.app, [{ ...current, id: `lc-up2-${item}`, ts: after + 20_000, titles: { en: 'a brand new title' } }]);
     expect((await ask(similar)).hit).toBe(false);
   });
+
+  it('requests whose parameters join to the same string keep lists of their own', async () => {
+    // Joined with '|', item "x" with category "c|" and item "|x" with category "c" gave one key.
+    const item = (await ask(url(user))).body.items[0]?.id as string;
+    const current = [...createCatalog({ seed: 5, items: 300, ts: T0 })].find((u) => u.item_id === item);
+    const twin = `|${item}`;
+    await post(env.app, [{ ...current, id: `lc-twin-${item}`, item_id: twin, ts: after + 30_000 }]);
+    const category = current?.category as string;
+    const first = await ask(`/v1/items/${encodeURIComponent(item)}/similar?market=DE&k=5&category=${encodeURIComponent(`${category}|`)}`);
+    expect(first.body.items).toEqual([]);
+    const second = await ask(`/v1/items/${encodeURIComponent(twin)}/similar?market=DE&k=5&category=${encodeURIComponent(category)}`);
+    expect(second.hit).toBe(false);
+    expect(second.body.items.length).toBeGreaterThan(0);
+  });
 });
 
 describe('kept lists turned off', () => {

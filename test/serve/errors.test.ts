@@ -39,8 +39,33 @@ describe('error responses', () => {
     const res = await b.app.inject({ url: '/v1/recommendations?market=US&user=u1' });
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
-    expect(res.json()).toEqual({ error: { code: 'feature_store_unavailable', message: 'feature store unavailable' } });
+    expect(res.json()).toEqual({
+      error: { code: 'feature_store_unavailable', message: 'the feature store cannot be reached', requestId: res.headers['x-request-id'] },
+    });
     expect(res.body).not.toContain('ECONNREFUSED');
+  });
+
+  it('a 503 from an adapter keeps its code but not its text; the text is in the log', async () => {
+    const b = await build();
+    b.engine.failWith = unavailable('event_store_unavailable', 'chdb: cannot open /var/lib/meridian/events/store.lock: EACCES');
+    const res = await b.app.inject({ url: '/v1/trending?market=US', headers: { 'x-request-id': 'req-503' } });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ error: { code: 'event_store_unavailable', message: 'the event store cannot be reached', requestId: 'req-503' } });
+    expect(res.body).not.toMatch(/var\/lib|store\.lock|EACCES|chdb/);
+    const logged = b.logs.find((l) => l.level === 'error');
+    expect(logged?.fields).toMatchObject({ reqId: 'req-503', code: 'event_store_unavailable' });
+    expect(String((logged?.fields?.err as Error).message)).toContain('/var/lib/meridian/events/store.lock');
+  });
+
+  it('a 500 MeridianError from an adapter says only its code, a fixed message and the request id', async () => {
+    const b = await build();
+    b.engine.failWith = new MeridianError('feature_store_failed', 'redis EVALSHA: ERR Error running script @user_script:12 /opt/meridian/scripts.lua');
+    const res = await b.app.inject({ url: '/v1/items/sku-1/similar?market=US', headers: { 'x-request-id': 'req-500' } });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ error: { code: 'feature_store_failed', message: 'the feature store answered with an error', requestId: 'req-500' } });
+    expect(res.body).not.toMatch(/opt|scripts\.lua|EVALSHA|user_script/);
+    const logged = b.logs.find((l) => l.level === 'error');
+    expect(String((logged?.fields?.err as Error).message)).toContain('/opt/meridian/scripts.lua');
   });
 
   it('an unexpected engine error is a 500 without internals, logged with the request id', async () => {
@@ -48,7 +73,7 @@ describe('error responses', () => {
     b.engine.failWith = new TypeError("Cannot read properties of undefined (reading 'vector') at /srv/engine.ts:42");
     const res = await b.app.inject({ url: '/v1/search?q=shoe&market=US', headers: { 'x-request-id': 'req-abc.1' } });
     expect(res.statusCode).toBe(500);
-    expect(res.json()).toEqual({ error: { code: 'internal_error', message: 'internal error' } });
+    expect(res.json()).toEqual({ error: { code: 'internal_error', message: 'internal error', requestId: 'req-abc.1' } });
     expect(res.body).not.toMatch(/vector|engine\.ts|TypeError|stack/);
     expect(res.headers['x-request-id']).toBe('req-abc.1');
     const logged = b.logs.find((l) => l.level === 'error');
@@ -70,7 +95,7 @@ describe('error responses', () => {
     b.engine.failWith = Object.assign(new Error('SELECT * FROM secrets failed'), { statusCode: 400, code: 'ER_PARSE' });
     const res = await b.app.inject({ url: '/v1/trending?market=US' });
     expect(res.statusCode).toBe(500);
-    expect(res.json()).toEqual({ error: { code: 'internal_error', message: 'internal error' } });
+    expect(res.json()).toEqual({ error: { code: 'internal_error', message: 'internal error', requestId: res.headers['x-request-id'] } });
   });
 
   it('replaces a request id that is too long or odd', async () => {
