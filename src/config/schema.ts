@@ -55,6 +55,17 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    snapshot: Type.Object(
+      {
+        intervalMs: Type.Integer({
+          default: 60_000,
+          minimum: 0,
+          maximum: 86_400_000,
+          description: 'memory feature store (memory:<dir>): how often each tenant\'s snapshot is written when its state changed; a crash loses at most this much; 0 = only at a stop',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     sequenceThread: Type.Boolean({
       default: true,
       description: 'keep each tenant\'s sequence model on a thread of its own, so scoring runs beside the serving thread (pays off with two or more cores); false = in the serving thread',
@@ -149,6 +160,7 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'intege
   MERIDIAN_INDEX_M: { path: ['index', 'M'], kind: 'integer' },
   MERIDIAN_CACHE_ENTRIES: { path: ['cache', 'entries'], kind: 'integer' },
   MERIDIAN_CACHE_MAX_AGE_MS: { path: ['cache', 'maxAgeMs'], kind: 'integer' },
+  MERIDIAN_SNAPSHOT_INTERVAL_MS: { path: ['snapshot', 'intervalMs'], kind: 'integer' },
   MERIDIAN_SEQUENCE_THREAD: { path: ['sequenceThread'], kind: 'boolean' },
   MERIDIAN_DEMO: { path: ['demo', 'enabled'], kind: 'boolean' },
   MERIDIAN_DEMO_SEED: { path: ['demo', 'seed'], kind: 'integer' },

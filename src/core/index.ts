@@ -10,3 +10,4 @@ export * from './threads.ts';
 export * from './float-arena.ts';
 export * from './grow.ts';
 export * from './atomic-file.ts';
+export * from './close.ts';

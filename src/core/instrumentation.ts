@@ -11,6 +11,11 @@ export interface InstrumentationEvents {
   'online.applied': { type: string; applyMs: number; freshnessMs: number; duplicate: boolean };
   /** A batch was appended to the event store. */
   'eventstore.flushed': { events: number; ms: number; ok: boolean };
+  /**
+   * A feature store snapshot was written (`ok`) or failed. `trigger`: the periodic timer or a
+   * `flush()` (a stop); `serializeMs` is the part that held the event loop.
+   */
+  'featurestore.snapshot': { ok: boolean; ms: number; serializeMs: number; bytes: number; trigger: 'interval' | 'flush' };
   'index.upsert': { kind: 'vector' | 'lexical' };
   'index.search': { kind: 'vector' | 'lexical'; ms: number };
   /** A dead letter was written. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
-import { createInstrumentation, type Instrumentation, type Logger } from '../core/index.ts';
+import { closeAll, createInstrumentation, type Instrumentation, type Logger } from '../core/index.ts';
 import type { Config } from '../config/index.ts';
 import { RECOMMEND_EF, createEngine, type Engine } from '../engine/index.ts';
 import { createBm25Index, createExactVectorIndex, createHnswVectorIndex, type LexicalIndex, type VectorIndex } from '../index/index.ts';
@@ -29,7 +29,7 @@ export interface Runtime {
   tenants: Tenants;
   /** The model in service, swapped when the registry's active version changes. */
   models: ModelSwitcher;
-  /** Flushes batches and snapshots, then closes every adapter. */
+  /** Flushes batches and snapshots, then closes every adapter; each step runs even if one before it failed. */
   close(): Promise<void>;
 }
 
@@ -105,7 +105,8 @@ export function openTenants(
     }
   };
   const tenants = createTenants({
-    makeStore: (tenant) => openFeatureStore(config.featureStore, tenant, { logger: logger.child('features'), instrumentation }),
+    makeStore: (tenant) =>
+      openFeatureStore(config.featureStore, tenant, { logger: logger.child('features'), instrumentation }, { snapshotIntervalMs: config.snapshot.intervalMs }),
     makeVectors,
     makeLexical: () => (searchable ? createBm25Index() : noLexicalIndex()),
     content,
@@ -210,18 +211,29 @@ export async function createRuntime(
     learnedBlend: () => models.learnedBlend(),
     checks: readinessChecks(adapters, tenants),
   });
-  async function close(): Promise<void> {
-    unfollow();
-    await recall.stop();
-    await models.idle();
-    await bus.close();
-    await eventStore.close();
-    await engine.close();
-    await deadLetters.close();
-    metrics.close();
-    // prom-client's GC observer is process-wide and keeps the registry it reports to: a registry of
-    // this runtime's own would keep every gauge's sources (the tenants, their stores) alive.
-    if (deps.registry === undefined) registry.clear();
-  }
+  // Each step runs even when one before it failed: a bus or event store that fails to close must
+  // not cost the feature store snapshots (engine.close) or leave the other adapters open.
+  const close = (): Promise<void> =>
+    closeAll(
+      [
+        ['model follower', unfollow],
+        ['recall sampler', () => recall.stop()],
+        ['model swaps', () => models.idle()],
+        ['bus', () => bus.close()],
+        ['event store', () => eventStore.close()],
+        ['tenants', () => engine.close()],
+        ['dead letters', () => deadLetters.close()],
+        [
+          'metrics',
+          () => {
+            metrics.close();
+            // prom-client's GC observer is process-wide and keeps the registry it reports to: a registry of
+            // this runtime's own would keep every gauge's sources (the tenants, their stores) alive.
+            if (deps.registry === undefined) registry.clear();
+          },
+        ],
+      ],
+      logger,
+    );
   return { config, engine, registry, instrumentation, bus, eventStore, deadLetters, tenants, models, close };
 }

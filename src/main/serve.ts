@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.ts';
-import type { Logger } from '../core/index.ts';
+import { closeAll, type Logger } from '../core/index.ts';
 import { buildServer, openRedisRateStore, type RateLimitOptions, type RedisRateStore } from '../serve/index.ts';
 import { seedDemo } from './demo.ts';
 import { createRuntime } from './runtime.ts';
@@ -38,10 +38,16 @@ export async function runServe(config: Readonly<Config>, logger: Logger): Promis
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       logger.info('shutting down');
-      await demo?.stop();
-      await app.close();
-      await rateStore?.close();
-      await rt.close();
+      // Each step runs even when one before it failed: the runtime's close writes the snapshots.
+      await closeAll(
+        [
+          ['demo traffic', () => demo?.stop()],
+          ['http', () => app.close()],
+          ['rate limits', () => rateStore?.close()],
+          ['runtime', () => rt.close()],
+        ],
+        logger,
+      );
       logger.info('stopped');
     })());
   return { close, url: address };

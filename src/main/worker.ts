@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import type { Config } from '../config/index.ts';
-import { MeridianError, createInstrumentation, type Instrumentation, type Logger } from '../core/index.ts';
+import { MeridianError, closeAll, createInstrumentation, type Instrumentation, type Logger } from '../core/index.ts';
 import { openEventBus, type EventBus } from '../bus/index.ts';
 import { openEventStore, type EventStore } from '../event-store/index.ts';
 import { createOnlineUpdater, type Tenants } from '../online/index.ts';
@@ -110,13 +110,19 @@ export async function runWorker(config: Readonly<Config>, logger: Logger, option
     const close = (): Promise<void> =>
       (closing ??= (async () => {
         logger.info('worker shutting down');
-        await app.close();
-        // The bus finishes the batch in flight and commits before it leaves the group.
-        await bus.close();
-        await eventStore.flush();
-        await eventStore.close();
-        await stopModels();
-        await tenants.close();
+        // Each step runs even when one before it failed, so the stores are flushed and closed.
+        await closeAll(
+          [
+            ['ops listener', () => app.close()],
+            // The bus finishes the batch in flight and commits before it leaves the group.
+            ['bus', () => bus.close()],
+            ['event store flush', () => eventStore.flush()],
+            ['event store', () => eventStore.close()],
+            ['models', stopModels],
+            ['tenants', () => tenants.close()],
+          ],
+          logger,
+        );
         logger.info('worker stopped');
       })());
     return { url, registry, instrumentation, bus, eventStore, tenants, close };

@@ -104,7 +104,12 @@ export function createTenants({ makeStore, makeVectors, makeLexical, content, ma
       await Promise.allSettled(creating.values());
       const errors: unknown[] = [];
       for (const ctx of ready.values()) {
-        await ctx.sequence?.close();
+        // Each operation in its own try: a sequence thread that fails to stop must not cost the snapshot.
+        try {
+          await ctx.sequence?.close();
+        } catch (e) {
+          errors.push(e);
+        }
         try {
           await ctx.store.flush();
         } catch (e) {
@@ -116,7 +121,7 @@ export function createTenants({ makeStore, makeVectors, makeLexical, content, ma
           errors.push(e);
         }
       }
-      if (errors.length > 0) throw new MeridianError('tenants_flush_failed', `${errors.length} store operation(s) failed at close`, { cause: errors[0] });
+      if (errors.length > 0) throw new MeridianError('tenants_flush_failed', `${errors.length} close operation(s) failed`, { cause: errors[0] });
     },
   };
 }

@@ -129,7 +129,7 @@ function registerEventMetrics(part: MetricsPart): (() => void)[] {
   ];
 }
 
-/** Index searches and upserts, and the event store's batch inserts. */
+/** Index searches and upserts, the event store's batch inserts and the memory feature store's snapshots. */
 function registerIndexAndStoreMetrics(part: MetricsPart): (() => void)[] {
   const { instrumentation } = part;
   const indexSearch = histogramIn(part, 'index_search_duration_seconds', 'Index search duration', HTTP_BUCKETS, ['kind']);
@@ -137,11 +137,17 @@ function registerIndexAndStoreMetrics(part: MetricsPart): (() => void)[] {
   const flushDuration = histogramIn(part, 'eventstore_flush_duration_seconds', 'Event store batch insert duration', FLUSH_BUCKETS);
   const flushed = counterIn(part, 'eventstore_flushed_events_total', 'Events written to the event store');
   const flushErrors = counterIn(part, 'eventstore_flush_errors_total', 'Failed event store inserts');
+  const snapshotDuration = histogramIn(part, 'featurestore_snapshot_duration_seconds', 'Memory feature store snapshots written, serializing and syncing', FLUSH_BUCKETS);
+  const snapshotErrors = counterIn(part, 'featurestore_snapshot_errors_total', 'Memory feature store snapshots that failed');
   return [
     instrumentation.on('eventstore.flushed', (p) => {
       flushDuration.observe(seconds(p.ms));
       if (p.ok) flushed.inc(p.events);
       else flushErrors.inc();
+    }),
+    instrumentation.on('featurestore.snapshot', (p) => {
+      if (p.ok) snapshotDuration.observe(seconds(p.ms));
+      else snapshotErrors.inc();
     }),
     instrumentation.on('index.upsert', (p) => indexUpserts.inc({ kind: oneOf(INDEX_KINDS, p.kind) })),
     instrumentation.on('index.search', (p) => indexSearch.observe({ kind: oneOf(INDEX_KINDS, p.kind) }, seconds(p.ms))),

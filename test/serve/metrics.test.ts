@@ -19,6 +19,8 @@ const NAMES = [
   'meridian_eventstore_flush_duration_seconds',
   'meridian_eventstore_flushed_events_total',
   'meridian_eventstore_flush_errors_total',
+  'meridian_featurestore_snapshot_duration_seconds',
+  'meridian_featurestore_snapshot_errors_total',
   'meridian_model_info',
   'meridian_service_call_duration_seconds',
   'meridian_process_cpu_seconds_total',
@@ -50,6 +52,8 @@ describe('GET /metrics', () => {
     instrumentation.emit('online.applied', { type: 'click', applyMs: 0.1, freshnessMs: 1, duplicate: true });
     instrumentation.emit('eventstore.flushed', { events: 500, ms: 12, ok: true });
     instrumentation.emit('eventstore.flushed', { events: 20, ms: 3, ok: false });
+    instrumentation.emit('featurestore.snapshot', { ok: true, ms: 40, serializeMs: 25, bytes: 4096, trigger: 'interval' });
+    instrumentation.emit('featurestore.snapshot', { ok: false, ms: 2, serializeMs: 0, bytes: 0, trigger: 'flush' });
     instrumentation.emit('index.upsert', { kind: 'vector' });
     instrumentation.emit('index.search', { kind: 'lexical', ms: 0.8 });
     instrumentation.emit('deadletter.written', { source: 'kafka', reason: 'unparseable' });
@@ -79,6 +83,9 @@ describe('GET /metrics', () => {
     expect(sample(text, 'meridian_eventstore_flushed_events_total')).toBe(500);
     expect(sample(text, 'meridian_eventstore_flush_errors_total')).toBe(1);
     expect(sample(text, 'meridian_eventstore_flush_duration_seconds_count')).toBe(2);
+    expect(sample(text, 'meridian_featurestore_snapshot_duration_seconds_count')).toBe(1);
+    expect(sample(text, 'meridian_featurestore_snapshot_duration_seconds_sum')).toBeCloseTo(0.04);
+    expect(sample(text, 'meridian_featurestore_snapshot_errors_total')).toBe(1);
     expect(sample(text, 'meridian_index_upserts_total{kind="vector"}')).toBe(1);
     expect(sample(text, 'meridian_index_search_duration_seconds_count{kind="lexical"}')).toBe(1);
     expect(sample(text, 'meridian_dead_letters_total{source="kafka",reason="unparseable"}')).toBe(1);

@@ -1,8 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { MeridianError } from '../../core/index.ts';
+import { MeridianError, writeFileAtomic } from '../../core/index.ts';
 import { boardOf, frozenItem, type MemoryState } from './state.ts';
 import { BoundedCounts, type CatalogItem, type CoocRelation, type RecentItem } from '../../features/index.ts';
 
@@ -66,10 +64,21 @@ function* lines(s: MemoryState): Generator<Line> {
 }
 
 /**
- * Serializes the whole state synchronously (a consistent point in time, since nothing else runs
- * meanwhile), then writes it to a temporary file, syncs it and renames it over `path`.
+ * Writes the whole state to `path`, atomically and durably (`writeFileAtomic`). The state is
+ * serialized synchronously before the first await, so the file is one consistent point in time:
+ * no event is applied while it is taken. `serializeMs` is that part, the time the event loop was
+ * held; the file write after it does not hold it.
  */
-export async function writeSnapshot(path: string, s: MemoryState): Promise<{ bytes: number }> {
+export async function writeSnapshot(path: string, s: MemoryState): Promise<{ bytes: number; serializeMs: number }> {
+  const t0 = performance.now();
+  const chunks = serialize(s);
+  const serializeMs = performance.now() - t0;
+  const bytes = await writeFileAtomic(path, chunks);
+  return { bytes, serializeMs };
+}
+
+/** The snapshot's text, gathered into strings of about WRITE_CHUNK_CHARS. */
+function serialize(s: MemoryState): string[] {
   const chunks: string[] = [JSON.stringify({ format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION }) + '\n'];
   let buf = '';
   let count = 0;
@@ -82,22 +91,7 @@ export async function writeSnapshot(path: string, s: MemoryState): Promise<{ byt
     }
   }
   chunks.push(buf + JSON.stringify(['end', count]) + '\n');
-
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  let bytes = 0;
-  const fh = await open(tmp, 'w');
-  try {
-    for (const c of chunks) bytes += (await fh.write(c)).bytesWritten;
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  await rename(tmp, path);
-  return { bytes };
+  return chunks;
 }
 
 const corrupt = (path: string, why: string): MeridianError =>

@@ -1,31 +1,48 @@
 import { existsSync } from 'node:fs';
-import { badRequest, createVectorArena, MeridianError, type Logger } from '../../core/index.ts';
+import { badRequest, createVectorArena, MeridianError, type Instrumentation, type Logger } from '../../core/index.ts';
 import { applyUpdates, createMemoryState, type MemoryState } from './state.ts';
-import { readSnapshot, writeSnapshot } from './snapshot.ts';
+import { readSnapshot } from './snapshot.ts';
+import { createSnapshotter, type Snapshotter } from './snapshotter.ts';
 import type { FeatureStore } from '../port.ts';
 import { cloneUserState, topOf, validateBatch, type EventUpdates, type UserState } from '../../features/index.ts';
 
 export interface MemoryFeatureStoreOptions {
   /** Where `flush()` writes the whole state; without it, the state lives only in this process. */
   snapshotPath?: string | undefined;
+  /**
+   * With `snapshotPath`, the state is also written there every this many ms when it changed since
+   * the last snapshot (a crash loses at most one interval); 0: only by `flush()`.
+   */
+  snapshotIntervalMs?: number;
   logger: Logger;
+  /** Receives `featurestore.snapshot` for every snapshot written or failed. */
+  instrumentation?: Instrumentation | undefined;
   /** Event ids remembered for idempotency (oldest forgotten first). */
   appliedIdsLimit?: number;
   /** Trending items kept sorted per market; longer reads sort all scores. */
   trendingTopK?: number;
 }
 
-function checkOptions(o: MemoryFeatureStoreOptions): Required<Omit<MemoryFeatureStoreOptions, 'snapshotPath'>> {
+/** The longest interval a timer takes (2^31 - 1 ms, about 24.8 days). */
+const MAX_INTERVAL_MS = 2_147_483_647;
+
+type CheckedOptions = Required<Omit<MemoryFeatureStoreOptions, 'snapshotPath' | 'instrumentation'>> & Pick<MemoryFeatureStoreOptions, 'instrumentation'>;
+
+function checkOptions(o: MemoryFeatureStoreOptions): CheckedOptions {
   const appliedIdsLimit = o.appliedIdsLimit ?? 2_000_000;
   const trendingTopK = o.trendingTopK ?? 2_000;
+  const snapshotIntervalMs = o.snapshotIntervalMs ?? 60_000;
   if (!Number.isInteger(appliedIdsLimit) || appliedIdsLimit < 1) {
     throw badRequest('option_invalid', `appliedIdsLimit must be an integer >= 1, got ${appliedIdsLimit}`, 'appliedIdsLimit');
   }
   if (!Number.isInteger(trendingTopK) || trendingTopK < 1) {
     throw badRequest('option_invalid', `trendingTopK must be an integer >= 1, got ${trendingTopK}`, 'trendingTopK');
   }
+  if (!Number.isInteger(snapshotIntervalMs) || snapshotIntervalMs < 0 || snapshotIntervalMs > MAX_INTERVAL_MS) {
+    throw badRequest('option_invalid', `snapshotIntervalMs must be an integer from 0 to ${MAX_INTERVAL_MS}, got ${snapshotIntervalMs}`, 'snapshotIntervalMs');
+  }
   if (o.snapshotPath === '') throw badRequest('option_invalid', 'snapshotPath must not be empty', 'snapshotPath');
-  return { logger: o.logger, appliedIdsLimit, trendingTopK };
+  return { logger: o.logger, instrumentation: o.instrumentation, appliedIdsLimit, trendingTopK, snapshotIntervalMs };
 }
 
 const closedError = (): MeridianError =>
@@ -33,18 +50,28 @@ const closedError = (): MeridianError =>
 
 type Reads = Omit<FeatureStore, 'kind' | 'apply' | 'ping' | 'flush' | 'close'>;
 
-function build(s: MemoryState, snapshotPath: string | undefined, logger: Logger): FeatureStore {
+function build(s: MemoryState, snapshotPath: string | undefined, o: CheckedOptions): FeatureStore {
+  const { logger } = o;
   let closed = false;
-  let flushing: Promise<void> = Promise.resolve();
-  logger.warn('in-memory feature store: not for production (state is lost on exit unless flushed to a snapshot)', {
+  /** Grows with every batch that changed the state; the timer writes only a changed state. */
+  let version = 0;
+  const snapshots: Snapshotter | undefined =
+    snapshotPath === undefined
+      ? undefined
+      : createSnapshotter(s, { path: snapshotPath, intervalMs: o.snapshotIntervalMs, version: () => version, logger, instrumentation: o.instrumentation });
+  const loses = snapshotPath === undefined ? 'its state is lost on exit' : 'a crash loses the state since the last snapshot';
+  logger.warn(`in-memory feature store: not for production (${loses})`, {
     snapshotPath: snapshotPath ?? null,
+    snapshotIntervalMs: snapshotPath === undefined ? null : o.snapshotIntervalMs,
   });
 
   return {
     kind: 'memory',
     async apply(batch) {
       if (closed) throw closedError();
-      return applyBatch(s, batch);
+      const out = applyBatch(s, batch);
+      if (out.includes(true)) version++;
+      return out;
     },
     ...reads(s),
     async ping() {
@@ -52,21 +79,13 @@ function build(s: MemoryState, snapshotPath: string | undefined, logger: Logger)
     },
     async flush() {
       if (closed) throw closedError();
-      if (snapshotPath === undefined) return;
-      const path = snapshotPath;
       // One write at a time; each writes the state as of its own start.
-      const next = flushing.then(async () => {
-        const t0 = performance.now();
-        const { bytes } = await writeSnapshot(path, s);
-        logger.debug('feature store snapshot written', { path, bytes, ms: Math.round(performance.now() - t0) });
-      });
-      flushing = next.catch(() => undefined);
-      return next;
+      await snapshots?.write();
     },
     async close() {
       if (closed) return;
       closed = true;
-      await flushing;
+      await snapshots?.stop();
     },
   };
 }
@@ -151,7 +170,7 @@ export function createMemoryFeatureStore(opts: MemoryFeatureStoreOptions): Featu
       `snapshot ${opts.snapshotPath} exists; open it with openMemoryFeatureStore to restore it`,
     );
   }
-  return build(createMemoryState(o.appliedIdsLimit, o.trendingTopK), opts.snapshotPath, o.logger);
+  return build(createMemoryState(o.appliedIdsLimit, o.trendingTopK), opts.snapshotPath, o);
 }
 
 /** The embedded feature store of one tenant, restored from `snapshotPath` when that file exists. */
@@ -167,5 +186,5 @@ export async function openMemoryFeatureStore(opts: MemoryFeatureStoreOptions): P
       ms: Math.round(performance.now() - t0),
     });
   }
-  return build(s, opts.snapshotPath, o.logger);
+  return build(s, opts.snapshotPath, o);
 }
