@@ -44,6 +44,8 @@ export interface KeySpec {
   tenant: string;
   scopes: readonly Scope[];
   expiresAt?: number | undefined;
+  /** Or a lifetime from now (ms). */
+  expiresInMs?: number | undefined;
   name?: string | undefined;
 }
 
@@ -140,10 +142,11 @@ export function createKeyring({ store, now = Date.now }: { store: KeyStore; now?
   return {
     store,
     async create(spec) {
-      const s = checkKeySpec(spec, now());
+      const t = now();
+      const s = checkKeySpec(spec.expiresInMs === undefined ? spec : { ...spec, expiresAt: t + spec.expiresInMs }, t);
       const id = randomBytes(8).toString('hex');
       const key = `mk_${id}_${randomBytes(24).toString('base64url')}`;
-      const record: KeyRecord = { id, tenant: s.tenant, scopes: s.scopes, createdAt: now(), hash: hashKey(key), ...(s.name === undefined ? {} : { name: s.name }), ...(s.expiresAt === undefined ? {} : { expiresAt: s.expiresAt }) };
+      const record: KeyRecord = { id, tenant: s.tenant, scopes: s.scopes, createdAt: t, hash: hashKey(key), ...(s.name === undefined ? {} : { name: s.name }), ...(s.expiresAt === undefined ? {} : { expiresAt: s.expiresAt }) };
       await store.put(record);
       return { key, info: infoOf(record) };
     },

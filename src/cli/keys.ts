@@ -52,7 +52,7 @@ export const keysCommand: Command = {
       if (action === 'create') {
         if (v.tenant === undefined) fail(OWNER, '--tenant', 'required by create');
         if (v.scopes === undefined) fail(OWNER, '--scopes', 'required by create');
-        const { key, info } = await keys.create({ tenant: v.tenant, scopes: v.scopes, name: v.name, expiresAt: v.expires === undefined ? undefined : Date.now() + v.expires });
+        const { key, info } = await keys.create({ tenant: v.tenant, scopes: v.scopes, name: v.name, expiresInMs: v.expires });
         print({ key, ...keyView(info) });
         io.stderr('keep the key now: it is stored hashed and cannot be shown again\n');
       } else if (action === 'list') {

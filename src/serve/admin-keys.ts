@@ -50,21 +50,21 @@ export function lifetimeMs(text: string): number {
   return ms;
 }
 
-function expiryOf(body: CreateBody, now: number): number | undefined {
+function expiryOf(body: CreateBody): { expiresAt?: number; expiresInMs?: number } {
   if (body.expiresIn !== undefined && body.expiresAt !== undefined) {
     throw badRequest('parameter_invalid', 'expiresAt: give expiresIn or expiresAt, not both', 'expiresAt');
   }
-  if (body.expiresIn !== undefined) return now + lifetimeMs(body.expiresIn);
-  if (body.expiresAt === undefined) return undefined;
+  if (body.expiresIn !== undefined) return { expiresInMs: lifetimeMs(body.expiresIn) };
+  if (body.expiresAt === undefined) return {};
   const t = Date.parse(body.expiresAt);
   if (!Number.isSafeInteger(t)) throw badRequest('parameter_invalid', 'expiresAt: expected an ISO 8601 instant', 'expiresAt');
-  return t;
+  return { expiresAt: t };
 }
 
 /** Whether the caller may see and manage keys of `tenant`. */
 const manages = (access: Access, tenant: string): boolean => access.tenant === ANY_TENANT || access.tenant === tenant;
 
-export async function adminKeyRoutes(app: FastifyInstance, { keys, now = Date.now }: { keys: Keyring; now?: () => number }): Promise<void> {
+export async function adminKeyRoutes(app: FastifyInstance, { keys }: { keys: Keyring }): Promise<void> {
   const admin = { scope: 'admin' as const };
   app.post<{ Body: CreateBody }>(
     '/v1/admin/keys',
@@ -79,7 +79,7 @@ export async function adminKeyRoutes(app: FastifyInstance, { keys, now = Date.no
     },
     async (req, reply) => {
       const tenant = tenantFor(req.access, req.body.tenant, ANY_TENANT);
-      const { key, info } = await keys.create({ tenant, scopes: req.body.scopes, name: req.body.name, expiresAt: expiryOf(req.body, now()) });
+      const { key, info } = await keys.create({ tenant, scopes: req.body.scopes, name: req.body.name, ...expiryOf(req.body) });
       return reply.status(201).send({ key, ...keyView(info) });
     },
   );
