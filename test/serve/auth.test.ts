@@ -118,3 +118,19 @@ describe('authentication', () => {
     expect(engine.calls[0]).toMatchObject({ q: { tenant: 'shop-b' } });
   });
 });
+
+describe('the ops listener', () => {
+  it('serves /metrics, health and the OpenAPI document without a key', async () => {
+    const { buildOpsServer } = await import('../../src/serve/index.ts');
+    const { Registry } = await import('prom-client');
+    const { fakeEngine } = await import('../support/build.ts');
+    const ops = await buildOpsServer({ engine: fakeEngine(), registry: new Registry(), logger: silentLogger, openapi: () => ({ openapi: '3.0.3' }) });
+    try {
+      for (const url of ['/metrics', '/healthz', '/readyz']) expect((await ops.inject({ url })).statusCode, url).toBe(200);
+      expect((await ops.inject({ url: '/docs/json' })).json()).toEqual({ openapi: '3.0.3' });
+      expect((await ops.inject({ url: '/v1/trending?market=US' })).statusCode).toBe(404);
+    } finally {
+      await ops.close();
+    }
+  });
+});
