@@ -42,7 +42,7 @@ describe('keys on the whole engine (embedded adapters)', () => {
     const del = await app.inject({ method: 'POST', url: '/v1/events', headers: b, payload: [{ id: 'del-1', type: 'item_delete', tenant: 'shop-a', ts: Date.now(), item_id: 'sku-a' }] });
     expect(del.statusCode).toBe(403);
 
-    const search = async (headers: object) =>
+    const search = async (headers: Record<string, string>) =>
       ((await app.inject({ url: '/v1/search?q=green%20tea&market=US', headers })).json() as { items: { id: string }[] }).items.map((i) => i.id);
     await waitFor(async () => (await search(a)).includes('sku-a') && (await search(b)).includes('sku-b'), { what: 'both catalogs indexed' });
     expect(await search(a)).toEqual(['sku-a']);
