@@ -91,7 +91,7 @@ function knownOf(traffic: readonly MeridianEvent[]): { shoppers: KnownShopper[];
 /** Starts the engine behind its HTTP API on a free loopback port, seeded through `engine.ingest`. */
 export async function startBenchEngine(seed: number, size: StorefrontSize): Promise<BenchEngine> {
   const rt = await createRuntime(embeddedConfig(), { logger: silentLogger });
-  const app = await buildServer({ engine: rt.engine, registry: rt.registry, instrumentation: rt.instrumentation, logger: silentLogger });
+  const app = await buildServer({ engine: rt.engine, registry: rt.registry, instrumentation: rt.instrumentation, logger: silentLogger, auth: { mode: 'off' } });
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { catalog, traffic } = storefront(seed, size, Date.now());

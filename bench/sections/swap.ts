@@ -128,7 +128,7 @@ async function startSwapEngine(p: Plan, seed: number, modelDir: string): Promise
     },
   });
   const rt = await createRuntime(embeddedConfig({ modelDir }), { logger, followModels: false });
-  const app = await buildServer({ engine: rt.engine, registry: rt.registry, instrumentation: rt.instrumentation, logger: silentLogger });
+  const app = await buildServer({ engine: rt.engine, registry: rt.registry, instrumentation: rt.instrumentation, logger: silentLogger, auth: { mode: 'off' } });
   const close = async (): Promise<void> => {
     await app.close();
     await rt.close();

@@ -3,23 +3,8 @@
  * The records live in the feature store's backend (memory with a snapshot, or Redis) so that every
  * replica sees a new key, a revoked one or a deleted tenant at once.
  */
-
-/**
- * What a key allows. `search`: recommendations, search, similar, trending (safe to ship in a
- * storefront page); `events`: shopper events; `catalog`: item_upsert, item_delete, review
- * moderation; `admin`: keys, tenants, models and metrics.
- */
-export const SCOPES = ['search', 'events', 'catalog', 'admin'] as const;
-export type Scope = (typeof SCOPES)[number];
-
-/** The tenant a key of every tenant (an operator's key) is bound to. */
-export const ANY_TENANT = '*';
-
-/** What the caller of one request is allowed: set on the request by serving's authentication. */
-export interface Access {
-  /** The key's id (never the secret); absent when authentication is off (loopback only). */
-  readonly keyId?: string | undefined;
-  /** The key's tenant, or ANY_TENANT for an operator's key. */
-  readonly tenant: string;
-  readonly scopes: ReadonlySet<Scope>;
-}
+export * from './scopes.ts';
+export * from './keys.ts';
+export * from './keys-memory.ts';
+export * from './keys-redis.ts';
+export * from './keys-open.ts';

@@ -49,8 +49,9 @@ export const simulateCommand: Command = {
   about:
     'A seeded storefront: nine markets, titles in six languages, shoppers with latent tastes following a view, click, ' +
     'cart, purchase funnel, searches in their own language, reviews. The catalog (item upserts) goes first, then the traffic; ' +
-    'a one-line summary goes to stdout. Exits 1 when the API rejected events.',
+    'a one-line summary goes to stdout. Exits 1 when the API rejected events. With --url, the API key in MERIDIAN_API_KEY ' +
+    '(events and catalog scopes) is sent as a bearer token.',
   flags: SIMULATE_FLAGS,
   examples: ['meridian simulate --seed 7 --events 200000 --out events.ndjson.gz', 'meridian simulate --url http://127.0.0.1:8080 --rate 200 --events 0'],
-  run: (argv, io) => runSimulate(argv, { logger: io.logger, out: printer(io) }),
+  run: (argv, io) => runSimulate(argv, { logger: io.logger, out: printer(io), apiKey: io.env.MERIDIAN_API_KEY || undefined }),
 };

@@ -70,6 +70,27 @@ export const ConfigSchema = Type.Object(
       default: true,
       description: 'keep each tenant\'s sequence model on a thread of its own, so scoring runs beside the serving thread (pays off with two or more cores); false = in the serving thread',
     }),
+    auth: Type.Object(
+      {
+        mode: Type.Union([Type.Literal('keys'), Type.Literal('off')], {
+          default: 'keys',
+          description: 'keys: every API route needs an API key with its scope; off: no key needed, allowed only when host is a loopback address (npm start uses it)',
+        }),
+        cacheMs: Type.Integer({
+          default: 500,
+          minimum: 0,
+          maximum: 1_000,
+          description: 'how long a replica trusts a key it read from Redis: a revoked key is refused everywhere within this time',
+        }),
+        opsPort: Type.Integer({
+          default: 0,
+          minimum: 0,
+          maximum: 65535,
+          description: 'a second port on the same host serving /metrics, /healthz, /readyz and /docs/json without a key; 0 = none (/metrics and /docs need the admin scope on the API port)',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     demo: Type.Object(
       {
         enabled: Type.Boolean({ default: true, description: 'seed a simulated storefront at start (embedded mode)' }),
@@ -162,6 +183,9 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'intege
   MERIDIAN_CACHE_MAX_AGE_MS: { path: ['cache', 'maxAgeMs'], kind: 'integer' },
   MERIDIAN_SNAPSHOT_INTERVAL_MS: { path: ['snapshot', 'intervalMs'], kind: 'integer' },
   MERIDIAN_SEQUENCE_THREAD: { path: ['sequenceThread'], kind: 'boolean' },
+  MERIDIAN_AUTH: { path: ['auth', 'mode'], kind: 'string' },
+  MERIDIAN_AUTH_CACHE_MS: { path: ['auth', 'cacheMs'], kind: 'integer' },
+  MERIDIAN_OPS_PORT: { path: ['auth', 'opsPort'], kind: 'integer' },
   MERIDIAN_DEMO: { path: ['demo', 'enabled'], kind: 'boolean' },
   MERIDIAN_DEMO_SEED: { path: ['demo', 'seed'], kind: 'integer' },
   MERIDIAN_DEMO_ITEMS: { path: ['demo', 'items'], kind: 'integer' },

@@ -30,7 +30,7 @@ export const ERROR_CODES = {
   index_option_invalid: 'a vector-index option is out of range',
   range_invalid: 'an event-store time range is malformed',
   // command line
-  cli_flag_invalid: 'a command-line flag of train, evaluate, replay or simulate is unknown, missing or malformed (exit 2)',
+  cli_flag_invalid: 'a command-line flag of train, evaluate, replay, simulate or keys is unknown, missing or malformed (exit 2)',
   train_option_invalid: 'a train option is out of range',
   train_no_data: 'there is nothing to train on',
   train_singular: 'the training problem has no unique solution',
@@ -64,6 +64,13 @@ export const ERROR_CODES = {
   dead_letters_write_failed: 'a dead letter could not be written',
   tenants_closed: 'the tenant registry is closed',
   tenants_flush_failed: 'the tenant registry could not be written',
+  // access: API keys and their scopes
+  key_unauthorized: 'no API key, or one that is malformed, unknown, expired or revoked (401; which of them is not said)',
+  scope_forbidden: 'the key lacks the scope the route or an event needs; the message names the scope (403)',
+  tenant_mismatch: 'a request or an event names a tenant other than its key\'s (403); `field` names where',
+  key_not_found: 'no API key of this id (admin key API, meridian keys revoke)',
+  key_store_unavailable: 'the key store (Redis) cannot be reached; requests that need a key answer 503',
+  key_store_corrupt: 'the key file cannot be read',
   // models
   model_not_found: 'no model of this version in the registry',
   model_invalid: 'a model file fails its checks',

@@ -5,3 +5,4 @@ export * from './replay.ts';
 export * from './worker.ts';
 export * from './train.ts';
 export * from './model-switcher.ts';
+export * from './access.ts';

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.ts';
 import { closeAll, type Logger } from '../core/index.ts';
-import { buildServer, openRedisRateStore, type RateLimitOptions, type RedisRateStore } from '../serve/index.ts';
+import { buildOpsServer, buildServer, openRedisRateStore, type RateLimitOptions, type RedisRateStore } from '../serve/index.ts';
+import { checkAuthConfig, openAuth } from './access.ts';
 import { seedDemo } from './demo.ts';
 import { createRuntime } from './runtime.ts';
 import { closeOnSignal } from './signals.ts';
@@ -10,28 +11,42 @@ import { closeOnSignal } from './signals.ts';
  * simulated storefront. SIGINT/SIGTERM close it gracefully: requests drained, batches flushed,
  * snapshots written.
  */
-export async function runServe(config: Readonly<Config>, logger: Logger): Promise<{ close: () => Promise<void>; url: string }> {
+export async function runServe(
+  config: Readonly<Config>,
+  logger: Logger,
+): Promise<{ close: () => Promise<void>; url: string; opsUrl: string | undefined }> {
+  checkAuthConfig(config);
   for (const [name, url] of Object.entries({ bus: config.bus, featureStore: config.featureStore, eventStore: config.eventStore })) {
     if (url.startsWith('memory:') || url.startsWith('chdb:')) {
       logger.warn(`${name} is the embedded ${url.split(':')[0]} adapter: fine for a demo or one node, not for production`, { url });
     }
   }
-  const rt = await createRuntime(config, { logger });
+  const access = await openAuth(config, logger.child('auth'));
+  const rt = await createRuntime(config, { logger }).catch(async (e: unknown) => {
+    await access.close();
+    throw e;
+  });
   const { store: rateStore, rateLimit } = await rateLimits(config, logger);
   const { cors, ...timeouts } = config.http;
+  const onOpsPort = config.auth.opsPort !== 0;
   const app = await buildServer(
     {
       engine: rt.engine,
       registry: rt.registry,
       instrumentation: rt.instrumentation,
       logger: logger.child('http'),
+      auth: access.auth,
+      opsRoutes: onOpsPort ? 'ops' : 'here',
+      ...(access.playgroundKey === undefined ? {} : { playgroundKey: access.playgroundKey }),
       cors,
       ...(rateLimit === undefined ? {} : { rateLimit }),
     },
     { logger: logger.child('http'), timeouts },
   );
   const address = await app.listen({ host: config.host, port: config.port });
-  logger.info('meridian is serving', { url: address, docs: `${address}/docs` });
+  const ops = onOpsPort ? await buildOpsServer({ engine: rt.engine, registry: rt.registry, logger: logger.child('ops'), openapi: () => app.swagger() }) : undefined;
+  const opsUrl = ops === undefined ? undefined : await ops.listen({ host: config.host, port: config.auth.opsPort });
+  logger.info('meridian is serving', { url: address, docs: `${opsUrl ?? address}/docs${opsUrl === undefined ? '' : '/json'}`, auth: config.auth.mode, ...(opsUrl === undefined ? {} : { ops: opsUrl }) });
   const demo = config.demo.enabled ? await seedDemo(rt.engine, config.demo, logger.child('demo')) : undefined;
 
   let closing: Promise<void> | undefined;
@@ -42,15 +57,17 @@ export async function runServe(config: Readonly<Config>, logger: Logger): Promis
       await closeAll(
         [
           ['demo traffic', () => demo?.stop()],
+          ['ops http', () => ops?.close()],
           ['http', () => app.close()],
           ['rate limits', () => rateStore?.close()],
           ['runtime', () => rt.close()],
+          ['keys', () => access.close()],
         ],
         logger,
       );
       logger.info('stopped');
     })());
-  return { close, url: address };
+  return { close, url: address, opsUrl };
 }
 
 /**

@@ -15,14 +15,29 @@ import { opsRoutes } from './ops.ts';
 import { playgroundRoutes } from './playground.ts';
 import { addRateLimits, type RateLimitOptions } from './rate-limit.ts';
 import type { Limits } from './schemas.ts';
+import { adminKeyRoutes } from './admin-keys.ts';
+import { registerAuth, type AuthOptions } from './auth.ts';
 
 export interface AppDeps {
   engine: Engine;
   registry: Registry;
   instrumentation: Instrumentation;
   logger: Logger;
+  /**
+   * Who may call: `{ mode: 'keys', keys }` (API keys with scopes) or `{ mode: 'off' }` (everyone is
+   * an operator; the composition root allows it on a loopback address only). Required: no default
+   * can be the safe one for every caller.
+   */
+  auth: AuthOptions;
+  /**
+   * Where /metrics and /docs are: `here` (default; they need the admin scope) or `ops` (a separate
+   * ops listener serves them, see createOpsServer, and this app does not).
+   */
+  opsRoutes?: 'here' | 'ops';
   limits?: Limits;
   tenantDefault?: string;
+  /** A `search` key the playground page calls the API with when keys are required. */
+  playgroundKey?: string;
   /** Base URL listed in the OpenAPI document; absent, the docs target the origin they are served from. */
   publicUrl?: string;
   /** Browser origins allowed (CORS); none when absent. */
@@ -52,7 +67,7 @@ const UNMATCHED = 'unmatched';
  * not-found handlers and hooks apply to the instance it is registered on.
  */
 const app: FastifyPluginAsync<AppDeps> = async (fastify, deps) => {
-  const { engine, registry, instrumentation, logger, limits = LIMITS, tenantDefault = 'default', publicUrl } = deps;
+  const { engine, registry, instrumentation, logger, auth, opsRoutes: ops = 'here', limits = LIMITS, tenantDefault = 'default', publicUrl } = deps;
   if (engine === undefined || registry === undefined || instrumentation === undefined || logger === undefined) {
     throw new Error('createApp: engine, registry, instrumentation and logger are required');
   }
@@ -83,6 +98,8 @@ const app: FastifyPluginAsync<AppDeps> = async (fastify, deps) => {
 
   // CORS first: a browser's preflight carries no key, and is answered before authentication.
   if (deps.cors !== undefined) await addCors(fastify, deps.cors);
+  registerAuth(fastify, auth);
+  // Rate limits run as a preHandler, after authentication has named the key and its tenant.
   if (deps.rateLimit !== undefined) addRateLimits(fastify, deps.rateLimit, logger);
 
   fastify.setErrorHandler(makeErrorHandler(logger));
@@ -102,15 +119,25 @@ const app: FastifyPluginAsync<AppDeps> = async (fastify, deps) => {
         { name: 'search' },
         { name: 'ops' },
         { name: 'playground' },
+        { name: 'admin' },
       ],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'an API key: Authorization: Bearer mk_…' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
     },
   });
-  await fastify.register(swaggerUi, { routePrefix: '/docs' });
+  // Served here, the docs need the admin scope (routes without a declared scope need it); on an ops port, nothing.
+  if (ops === 'here') await fastify.register(swaggerUi, { routePrefix: '/docs' });
 
   await fastify.register(eventRoutes, { engine, limits });
   await fastify.register(listRoutes, { engine, limits, tenantDefault });
-  await fastify.register(opsRoutes, { engine, registry, logger });
-  await fastify.register(playgroundRoutes);
+  await fastify.register(opsRoutes, { engine, registry, logger, metrics: ops === 'here' ? 'admin' : 'none' });
+  await fastify.register(playgroundRoutes, auth.mode === 'keys' && deps.playgroundKey !== undefined ? { key: deps.playgroundKey } : {});
+  if (auth.keys !== undefined) await fastify.register(adminKeyRoutes, { keys: auth.keys });
 };
 (app as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
 

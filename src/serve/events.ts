@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { ANY_TENANT, type Access } from '../access/index.ts';
 import { MeridianError, badRequest } from '../core/index.ts';
 import type { Engine } from '../engine/index.ts';
+import { forbidden, tenantFor } from './auth.ts';
 import { ingestBody, ingestResponse, type IngestResponse, type Limits } from './schemas.ts';
 
 /**
@@ -24,16 +26,42 @@ function eventsOf(body: unknown): readonly unknown[] {
 
 const acceptAll = () => () => true;
 
+const CATALOG_TYPES: ReadonlySet<unknown> = new Set(['item_upsert', 'item_delete']);
+
+/**
+ * Binds a batch to its key before validation: catalog events need the `catalog` scope, an event may
+ * repeat its key's tenant but not name another (an operator's key may name any), and an event
+ * without a tenant gets the key's. One event the key may not send refuses the whole batch, before
+ * anything is accepted: it is the caller's key that is wrong, not that event's data.
+ */
+function bindToKey(raw: readonly unknown[], access: Access): void {
+  const bound = access.tenant !== ANY_TENANT;
+  const catalog = access.scopes.has('catalog');
+  if (!bound && catalog) return;
+  for (let i = 0; i < raw.length; i++) {
+    const e = raw[i];
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) continue; // validation answers it
+    const o = e as { type?: unknown; tenant?: unknown };
+    if (!catalog && CATALOG_TYPES.has(o.type)) throw forbidden('catalog', `events[${i}].type`);
+    if (!bound) continue;
+    if (o.tenant === undefined) o.tenant = access.tenant;
+    else if (typeof o.tenant === 'string') tenantFor(access, o.tenant, access.tenant, `events[${i}].tenant`);
+  }
+}
+
 export async function eventRoutes(app: FastifyInstance, { engine, limits }: EventRoutesOptions): Promise<void> {
   app.post(
     '/v1/events',
     {
+      config: { scope: 'events' },
       schema: {
         summary: 'Send a batch of events',
         description:
           `Each event is validated on its own; rejected events are dead-lettered and reported in \`results\` ` +
           `while the rest are accepted. Limits: ${limits.batchEvents} events (413 batch_too_large), ` +
-          `${limits.bodyBytes} bytes (413 body_too_large).`,
+          `${limits.bodyBytes} bytes (413 body_too_large). Needs the events scope; item_upsert and item_delete ` +
+          `need catalog too, and an event naming another tenant than the key's is refused (403 tenant_mismatch): ` +
+          `one such event refuses the whole batch.`,
         tags: ['events'],
         body: ingestBody(limits),
         response: ingestResponse,
@@ -48,6 +76,7 @@ export async function eventRoutes(app: FastifyInstance, { engine, limits }: Even
           field: 'events',
         });
       }
+      bindToKey(raw, req.access);
       const results = raw.length === 0 ? [] : await engine.ingest(raw, 'http');
       let accepted = 0;
       let duplicates = 0;

@@ -1,3 +1,5 @@
+export { type AuthOptions, OPEN_ACCESS, tenantFor } from './auth.ts';
+export { buildOpsServer } from './ops.ts';
 export { createApp, buildServer, type AppDeps, type ServerOptions } from './app.ts';
 export { createMetrics, httpObserverOf, type Metrics, type MetricsOptions, type HttpObservation } from './metrics.ts';
 export { ErrorBody, ItemList, ItemView, IngestResponse, type Limits } from './schemas.ts';

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Access } from '../access/index.ts';
 import { badRequest } from '../core/index.ts';
 import type { Engine, Exclusion, ItemList, ListQuery } from '../engine/index.ts';
+import { tenantFor } from './auth.ts';
 import {
   ItemParams,
   listQuery,
@@ -20,13 +22,16 @@ export interface ListRoutesOptions {
   tenantDefault: string;
 }
 
-/** Query-string filters → ListQuery; the one cross-field rule JSON Schema cannot say is checked here. */
-function toListQuery(qs: ListQueryString, tenantDefault: string): ListQuery {
+/**
+ * Query-string filters → ListQuery; the one cross-field rule JSON Schema cannot say is checked here.
+ * The tenant is the key's: `tenant` may repeat it, and only an operator's key may name another.
+ */
+function toListQuery(qs: ListQueryString, access: Access, tenantDefault: string): ListQuery {
   if (qs.price_min !== undefined && qs.price_max !== undefined && qs.price_min > qs.price_max) {
     throw badRequest('parameter_invalid', 'price_min: must be <= price_max', 'price_min');
   }
   return {
-    tenant: qs.tenant ?? tenantDefault,
+    tenant: tenantFor(access, qs.tenant, tenantDefault),
     market: qs.market,
     locale: qs.locale,
     k: qs.k,
@@ -72,6 +77,7 @@ function recommendationRoute(app: FastifyInstance, { engine, limits, tenantDefau
   app.get<{ Querystring: RecommendQueryString }>(
     '/v1/recommendations',
     {
+      config: { scope: 'search' },
       schema: {
         summary: 'Recommendations for a shopper ("for you")',
         description: 'Personalized for `user` or `session`; without either, the market\'s trending items.',
@@ -83,7 +89,7 @@ function recommendationRoute(app: FastifyInstance, { engine, limits, tenantDefau
     async (req, reply) => {
       const qs = req.query;
       const items = await engine.recommend({
-        ...toListQuery(qs, tenantDefault),
+        ...toListQuery(qs, req.access, tenantDefault),
         user: qs.user,
         session: qs.session,
         exclude: exclusions(qs.exclude),
@@ -100,6 +106,7 @@ function itemListRoutes(app: FastifyInstance, { engine, limits, tenantDefault }:
   app.get<{ Params: ItemParams; Querystring: ListQueryString }>(
     '/v1/items/:id/similar',
     {
+      config: { scope: 'search' },
       schema: {
         summary: 'Items similar to an item',
         tags: ['recommendations'],
@@ -108,12 +115,13 @@ function itemListRoutes(app: FastifyInstance, { engine, limits, tenantDefault }:
         response: listResponse,
       },
     },
-    async (req, reply) => send(reply, await engine.similar(req.params.id, toListQuery(req.query, tenantDefault))),
+    async (req, reply) => send(reply, await engine.similar(req.params.id, toListQuery(req.query, req.access, tenantDefault))),
   );
 
   app.get<{ Params: ItemParams; Querystring: ListQueryString }>(
     '/v1/items/:id/bought-together',
     {
+      config: { scope: 'search' },
       schema: {
         summary: 'Items often bought together with an item',
         tags: ['recommendations'],
@@ -122,12 +130,13 @@ function itemListRoutes(app: FastifyInstance, { engine, limits, tenantDefault }:
         response: listResponse,
       },
     },
-    async (req, reply) => send(reply, await engine.boughtTogether(req.params.id, toListQuery(req.query, tenantDefault))),
+    async (req, reply) => send(reply, await engine.boughtTogether(req.params.id, toListQuery(req.query, req.access, tenantDefault))),
   );
 
   app.get<{ Querystring: ListQueryString }>(
     '/v1/trending',
     {
+      config: { scope: 'search' },
       schema: {
         summary: 'Trending items in a market',
         tags: ['recommendations'],
@@ -135,7 +144,7 @@ function itemListRoutes(app: FastifyInstance, { engine, limits, tenantDefault }:
         response: listResponse,
       },
     },
-    async (req, reply) => send(reply, await engine.trending(toListQuery(req.query, tenantDefault))),
+    async (req, reply) => send(reply, await engine.trending(toListQuery(req.query, req.access, tenantDefault))),
   );
 }
 
@@ -144,6 +153,7 @@ function searchRoute(app: FastifyInstance, { engine, limits, tenantDefault }: Li
   app.get<{ Querystring: SearchQueryString }>(
     '/v1/search',
     {
+      config: { scope: 'search' },
       schema: {
         summary: 'Search the catalog, personalized when a shopper is given',
         tags: ['search'],
@@ -154,7 +164,7 @@ function searchRoute(app: FastifyInstance, { engine, limits, tenantDefault }: Li
     async (req) => {
       const qs = req.query;
       if (qs.q.trim() === '') throw badRequest('parameter_invalid', 'q: must not be blank', 'q');
-      return engine.search({ ...toListQuery(qs, tenantDefault), q: qs.q, user: qs.user, session: qs.session });
+      return engine.search({ ...toListQuery(qs, req.access, tenantDefault), q: qs.q, user: qs.user, session: qs.session });
     },
   );
 }

@@ -24,6 +24,8 @@ li:hover .t{text-decoration:underline}
 const SCRIPT = `
 const LOCALES = { US: 'en-US', GB: 'en-GB', DE: 'de-DE', FR: 'fr-FR', ES: 'es-ES', JP: 'ja-JP', BR: 'pt-BR' };
 const $ = (id) => document.getElementById(id);
+const KEY = document.body.dataset.key;
+const auth = KEY ? { authorization: 'Bearer ' + KEY } : {};
 const shopper = $('shopper');
 if (!shopper.value) shopper.value = 'shopper-' + Math.random().toString(36).slice(2, 8);
 const market = () => $('market').value;
@@ -33,7 +35,7 @@ const params = (extra) => {
   return p.toString();
 };
 async function getList(path, extra) {
-  const res = await fetch(path + '?' + params(extra));
+  const res = await fetch(path + '?' + params(extra), { headers: auth });
   const body = await res.json();
   if (!res.ok) throw new Error(body.error ? body.error.code + ': ' + body.error.message : 'HTTP ' + res.status);
   return body;
@@ -85,10 +87,12 @@ async function clickItem(item) {
     user_id: shopper.value, item_id: item.id, ts: Date.now(),
   };
   const res = await fetch('/v1/events', {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([event]),
+    method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify([event]),
   });
   const out = await res.json();
-  $('status').textContent = res.ok ? 'click sent: ' + out.results.map((r) => r.status).join(', ') : 'click failed';
+  $('status').textContent = res.ok
+    ? 'click sent: ' + out.results.map((r) => r.status).join(', ')
+    : 'click not sent: ' + (out.error ? out.error.code : 'HTTP ' + res.status);
   void show('similar', '/v1/items/' + encodeURIComponent(item.id) + '/similar');
   void show('together', '/v1/items/' + encodeURIComponent(item.id) + '/bought-together');
   // The event is applied asynchronously: poll briefly until the list reflects it.
@@ -142,6 +146,8 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
+const escapeAttr = (s: string): string => s.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+
 const hash = (s: string): string => createHash('sha256').update(s).digest('base64');
 const CSP = [
   "default-src 'none'",
@@ -153,11 +159,14 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export async function playgroundRoutes(app: FastifyInstance): Promise<void> {
+export async function playgroundRoutes(app: FastifyInstance, { key }: { key?: string }): Promise<void> {
+  const page = key === undefined ? PAGE : PAGE.replace('<body>', `<body data-key="${escapeAttr(key)}">`);
   app.get(
     '/',
     {
+      config: { scope: 'public' },
       schema: {
+        security: [],
         summary: 'Web playground (HTML)',
         tags: ['playground'],
         produces: ['text/html'],
@@ -165,6 +174,6 @@ export async function playgroundRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (_req, reply) =>
-      reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).send(PAGE),
+      reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).header('cache-control', 'no-store').send(page),
   );
 }

@@ -33,6 +33,8 @@ export interface SimulateDeps {
   /** Where the summary line goes; default stdout. */
   out?: (line: string) => void;
   fetch?: typeof globalThis.fetch;
+  /** The API key for --url (MERIDIAN_API_KEY: never a flag, which other users could read). */
+  apiKey?: string | undefined;
   /** Wall clock for --clock wall. */
   now?: () => number;
   pace?: PaceClock;
@@ -78,7 +80,7 @@ export async function simulate(f: SimulateFlags, deps: SimulateDeps): Promise<nu
         await bus.close();
       }
     }
-    const common = { url: f.url!, batchSize: f.batch, signal, logger: deps.logger, ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }), ...(deps.pace === undefined ? {} : { clock: deps.pace }) };
+    const common = { url: f.url!, apiKey: deps.apiKey, batchSize: f.batch, signal, logger: deps.logger, ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }), ...(deps.pace === undefined ? {} : { clock: deps.pace }) };
     const items = f.catalog ? await postEvents({ ...common, events: catalog, rate: 0 }) : undefined;
     const sent = await postEvents({ ...common, events: traffic, rate: f.rate });
     const accepted = sent.accepted + (items?.accepted ?? 0);

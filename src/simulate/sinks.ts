@@ -135,6 +135,8 @@ export interface PostOptions extends PaceOptions {
   /** Base URL of a running server, e.g. http://127.0.0.1:8080. */
   url: string;
   fetch?: typeof globalThis.fetch;
+  /** An API key with the events scope (and catalog for item upserts), sent as a bearer token. */
+  apiKey?: string | undefined;
   /** Attempts after a 429/5xx or a network error, with doubling backoff. */
   retries?: number;
   logger?: Logger;
@@ -144,7 +146,8 @@ const isAbort = (e: unknown): boolean => e instanceof Error && e.name === 'Abort
 
 /** POSTs batches to `{url}/v1/events` and counts what the server accepted, found duplicate or rejected. */
 export async function postEvents(opts: PostOptions): Promise<PostCounts> {
-  const { url, fetch = globalThis.fetch, retries = 3, signal, clock = realClock, logger } = opts;
+  const { url, fetch = globalThis.fetch, retries = 3, signal, clock = realClock, logger, apiKey } = opts;
+  const headers: Record<string, string> = apiKey === undefined ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
   let endpoint: string;
   try {
     endpoint = new URL(`${new URL(url).pathname.replace(/\/$/, '')}/v1/events`, url).toString();
@@ -158,7 +161,7 @@ export async function postEvents(opts: PostOptions): Promise<PostCounts> {
       let status = 0;
       let failure: unknown;
       try {
-        const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal });
+        const res = await fetch(endpoint, { method: 'POST', headers, body, signal });
         status = res.status;
         if (res.ok) {
           const r = (await res.json()) as { accepted?: number; duplicates?: number; rejected?: number };

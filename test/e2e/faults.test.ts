@@ -96,7 +96,7 @@ describe('outages of Redis and of the Kafka broker under load, on private server
       },
     });
     rt = await createRuntime(config, { logger: silentLogger, workerGroup: group, followModels: false });
-    app = await buildServer({ engine: rt.engine, registry: rt.registry, instrumentation: rt.instrumentation, logger: silentLogger });
+    app = await buildServer({ engine: rt.engine, registry: rt.registry, instrumentation: rt.instrumentation, logger: silentLogger, auth: { mode: 'off' } });
     worker = await runWorker(config, silentLogger, { port: 0, host: '127.0.0.1', group, followModels: false });
   }, 180_000);
 

@@ -68,7 +68,7 @@ describe('the Kafka pipeline end to end: serve publishes, the worker applies, bo
       },
     });
     rt = await createRuntime(config, { logger: silentLogger, workerGroup: group });
-    app = await buildServer({ engine: rt.engine, registry: rt.registry, instrumentation: rt.instrumentation, logger: silentLogger });
+    app = await buildServer({ engine: rt.engine, registry: rt.registry, instrumentation: rt.instrumentation, logger: silentLogger, auth: { mode: 'off' } });
   });
 
   afterAll(async () => {

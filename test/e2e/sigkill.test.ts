@@ -27,7 +27,7 @@ interface Serve {
 function childEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('MERIDIAN_')) env[k] = v;
-  return { ...env, MERIDIAN_SNAPSHOT_INTERVAL_MS: String(INTERVAL_MS), MERIDIAN_LOG_LEVEL: 'info' };
+  return { ...env, MERIDIAN_SNAPSHOT_INTERVAL_MS: String(INTERVAL_MS), MERIDIAN_AUTH: 'off', MERIDIAN_LOG_LEVEL: 'info' };
 }
 
 /** Starts `meridian serve` in `cwd` on a free port; resolves once it listens, with its address. */

@@ -54,6 +54,7 @@ describe('every dashboard query and rule against a live Prometheus scraping the 
         eventStore: `clickhouse://${new URL(clickhouseUrl).host}/${database}`,
         deadLetters: 'memory:',
         demo: { enabled: false },
+        auth: { mode: 'off' },
       },
     });
     serve = await runServe(config, silentLogger);

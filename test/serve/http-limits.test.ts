@@ -8,7 +8,7 @@ import { fakeEngine } from '../support/build.ts';
 
 async function serve(opts: { timeouts?: HttpTimeouts; cors?: CorsOptions }) {
   const app = await buildServer(
-    { engine: fakeEngine(), registry: new Registry(), instrumentation: createInstrumentation(), logger: silentLogger, ...(opts.cors ? { cors: opts.cors } : {}) },
+    { engine: fakeEngine(), registry: new Registry(), instrumentation: createInstrumentation(), logger: silentLogger, auth: { mode: 'off' }, ...(opts.cors ? { cors: opts.cors } : {}) },
     opts.timeouts ? { timeouts: opts.timeouts } : {},
   );
   await app.listen({ host: '127.0.0.1', port: 0 });

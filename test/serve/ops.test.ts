@@ -109,7 +109,7 @@ describe('createApp as a plugin', () => {
     const metrics = createMetrics({ registry, instrumentation, defaultMetrics: false });
     const app = Fastify();
     try {
-      await app.register(createApp, { engine: fakeEngine(), registry, instrumentation, logger: silentLogger });
+      await app.register(createApp, { engine: fakeEngine(), registry, instrumentation, logger: silentLogger, auth: { mode: 'off' } });
       await app.ready();
       const res = await app.inject({ url: '/v1/trending?market=US' });
       expect(res.statusCode).toBe(200);

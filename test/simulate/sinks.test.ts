@@ -127,6 +127,17 @@ describe('postEvents', () => {
     expect(bodies.flat()).toEqual(JSON.parse(JSON.stringify([...traffic(450)])));
   });
 
+  it('sends the API key it is given as a bearer token', async () => {
+    const seen: (string | undefined)[] = [];
+    const fetchWithKey: typeof globalThis.fetch = async (input, init) => {
+      seen.push(new Headers(init?.headers).get('authorization') ?? undefined);
+      return globalThis.fetch(input, init);
+    };
+    await postEvents({ url, events: traffic(10), batchSize: 10, apiKey: 'mk_0123456789abcdef_k', fetch: fetchWithKey });
+    await postEvents({ url, events: traffic(10), batchSize: 10, fetch: fetchWithKey });
+    expect(seen).toEqual(['Bearer mk_0123456789abcdef_k', undefined]);
+  });
+
   it('counts a refused batch as rejected and retries a busy server', async () => {
     let calls = 0;
     answer = (batch, res) => {

@@ -110,7 +110,7 @@ afterEach(async () => {
 });
 
 /** A server over a fake engine with a fresh registry; closed after the test. */
-export async function build(overrides: Partial<Pick<AppDeps, 'limits' | 'tenantDefault'>> = {}): Promise<Built> {
+export async function build(overrides: Partial<Pick<AppDeps, 'limits' | 'tenantDefault' | 'auth' | 'opsRoutes' | 'playgroundKey'>> = {}): Promise<Built> {
   const engine = fakeEngine();
   const registry = new Registry();
   const instrumentation = createInstrumentation();
@@ -120,6 +120,7 @@ export async function build(overrides: Partial<Pick<AppDeps, 'limits' | 'tenantD
     registry,
     instrumentation,
     logger: recordingLogger(logs),
+    auth: { mode: 'off' },
     ...overrides,
   });
   open.push(app);

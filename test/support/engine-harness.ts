@@ -24,7 +24,7 @@ export async function startEngine(overrides: Record<string, unknown> = {}): Prom
   // The registry is followed only when a test names its own modelDir: a model trained in the
   // working directory's .data/models must not change other tests' answers.
   const rt = await createRuntime(config, { logger: silentLogger, followModels: 'modelDir' in overrides });
-  const app = await buildServer({ engine: rt.engine, registry: rt.registry, instrumentation: rt.instrumentation, logger: silentLogger });
+  const app = await buildServer({ engine: rt.engine, registry: rt.registry, instrumentation: rt.instrumentation, logger: silentLogger, auth: { mode: 'off' } });
   return {
     rt,
     app,

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterEach } from 'vitest';
-import type { Access, Scope } from '../../src/access/index.ts';
+import type { Access, Keyring, Scope } from '../../src/access/index.ts';
 import { createInstrumentation, type Logger } from '../../src/core/index.ts';
 import { createApp, type RateLimitOptions } from '../../src/serve/index.ts';
 import { fakeEngine } from './build.ts';
@@ -23,31 +23,40 @@ afterEach(async () => {
 });
 
 /**
- * The app over a fake engine, with an onRequest hook standing in for authentication: the
- * `x-test-key` and `x-test-tenant` headers become `request.access`.
+ * A keyring over no store: a presented `test:<id>:<tenant>` is that key of that tenant with the
+ * `search` scope, anything else is refused. The real auth hook runs over it.
  */
-export async function limitedApp(rateLimit: RateLimitOptions): Promise<{ app: FastifyInstance; logs: Logged[] }> {
+const testKeys = {
+  authenticate(presented: string): Access | undefined {
+    const m = /^test:([^:]+):(.+)$/.exec(presented);
+    return m === null ? undefined : { keyId: m[1], tenant: m[2] ?? '', scopes: new Set<Scope>(['search']) };
+  },
+} as unknown as Keyring;
+
+/**
+ * The app over a fake engine, with keys (`ask` presents one) or with authentication off, where
+ * nothing names a key and the client address is limited.
+ */
+export async function limitedApp(rateLimit: RateLimitOptions, auth: 'keys' | 'off' = 'keys'): Promise<{ app: FastifyInstance; logs: Logged[] }> {
   const logs: Logged[] = [];
   const rec = (level: string) => (msg: string) => void logs.push({ level, msg });
   const logger: Logger = { debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error'), child: () => logger };
   const app = Fastify({ logger: false });
-  app.addHook('onRequest', (req, _reply, done) => {
-    const keyId = req.headers['x-test-key'];
-    const tenant = req.headers['x-test-tenant'];
-    if (typeof tenant === 'string') {
-      const access: Access = { keyId: typeof keyId === 'string' ? keyId : undefined, tenant, scopes: new Set<Scope>(['search']) };
-      (req as unknown as { access: Access }).access = access;
-    }
-    done();
+  await app.register(createApp, {
+    engine: fakeEngine(),
+    registry: new Registry(),
+    instrumentation: createInstrumentation(),
+    logger,
+    rateLimit,
+    auth: auth === 'off' ? { mode: 'off' } : { mode: 'keys', keys: testKeys },
   });
-  await app.register(createApp, { engine: fakeEngine(), registry: new Registry(), instrumentation: createInstrumentation(), logger, rateLimit });
   await app.ready();
   open.push(app);
   return { app, logs };
 }
 
-/** GET /v1/trending as `key` of `tenant` (no headers: no access, as with authentication off). */
+/** GET /v1/trending as `key` of `tenant`, or with no key (for an app with authentication off). */
 export function ask(app: FastifyInstance, key?: string, tenant = 'acme') {
-  const headers: Record<string, string> = key === undefined ? {} : { 'x-test-key': key, 'x-test-tenant': tenant };
+  const headers: Record<string, string> = key === undefined ? {} : { authorization: `Bearer test:${key}:${tenant}` };
   return app.inject({ url: '/v1/trending?market=US', headers });
 }
