@@ -64,6 +64,8 @@ export const ERROR_CODES = {
   dead_letters_write_failed: 'a dead letter could not be written',
   tenants_closed: 'the tenant registry is closed',
   tenants_flush_failed: 'the tenant registry could not be written',
+  // hostile input: bodies too deep to read safely
+  body_too_deep: 'the request body nests arrays and objects deeper than the limit (LIMITS.jsonDepth)',
   // models
   model_not_found: 'no model of this version in the registry',
   model_invalid: 'a model file fails its checks',

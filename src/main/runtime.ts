@@ -210,6 +210,7 @@ export async function createRuntime(
     modelVersion: () => models.version(),
     learnedBlend: () => models.learnedBlend(),
     checks: readinessChecks(adapters, tenants),
+    eventTime: config.ingest,
   });
   // Each step runs even when one before it failed: a bus or event store that fails to close must
   // not cost the feature store snapshots (engine.close) or leave the other adapters open.
