@@ -4,10 +4,12 @@ import type { Config } from '../config/index.ts';
 import { MeridianError, closeAll, createInstrumentation, type Instrumentation, type Logger } from '../core/index.ts';
 import { openEventBus, type EventBus } from '../bus/index.ts';
 import { openEventStore, type EventStore } from '../event-store/index.ts';
+import { openDeadLetterSink } from '../dead-letters/index.ts';
 import { createOnlineUpdater, type Tenants } from '../online/index.ts';
 import { createMetrics } from '../serve/index.ts';
 import { WORKER_GROUP, gaugeSources, openTenants } from './runtime.ts';
 import { closeOnSignal } from './signals.ts';
+import { deadLetterRefused } from './store-rejections.ts';
 
 export const DEFAULT_WORKER_PORT = 9464;
 
@@ -85,7 +87,10 @@ export async function runWorker(config: Readonly<Config>, logger: Logger, option
     for (const close of opened.reverse()) await close().catch((e: unknown) => logger.warn('close failed', { err: e }));
   };
   try {
-    const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation });
+    const deadLetters = await openDeadLetterSink(config.deadLetters, { logger: logger.child('deadletters'), instrumentation });
+    opened.push(() => deadLetters.close());
+    const rejected = deadLetterRefused(deadLetters);
+    const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation, rejected });
     opened.push(async () => {
       await eventStore.flush();
       await eventStore.close();
