@@ -9,7 +9,7 @@ import { createOnlineUpdater, type Tenants } from '../online/index.ts';
 import { createMetrics } from '../serve/index.ts';
 import { WORKER_GROUP, gaugeSources, openTenants } from './runtime.ts';
 import { closeOnSignal } from './signals.ts';
-import { deadLetterRefused } from './store-rejections.ts';
+import { deadLetterOptions, deadLetterRefused } from './dead-letters.ts';
 
 export const DEFAULT_WORKER_PORT = 9464;
 
@@ -87,7 +87,7 @@ export async function runWorker(config: Readonly<Config>, logger: Logger, option
     for (const close of opened.reverse()) await close().catch((e: unknown) => logger.warn('close failed', { err: e }));
   };
   try {
-    const deadLetters = await openDeadLetterSink(config.deadLetters, { logger: logger.child('deadletters'), instrumentation });
+    const deadLetters = await openDeadLetterSink(config.deadLetters, { logger: logger.child('deadletters'), instrumentation }, deadLetterOptions(config));
     opened.push(() => deadLetters.close());
     const rejected = deadLetterRefused(deadLetters);
     const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation, rejected });

@@ -1,4 +1,5 @@
-import { deadLetterRaw, type DeadLetterSink } from '../dead-letters/index.ts';
+import type { Config } from '../config/index.ts';
+import { deadLetterRaw, type DeadLetterOptions, type DeadLetterSink } from '../dead-letters/index.ts';
 import type { RejectedEvents } from '../event-store/index.ts';
 
 /** The dead-letter reason of an event the event store refused (validation passed it, the store did not). */
@@ -19,4 +20,10 @@ export function deadLetterRefused(deadLetters: DeadLetterSink, now: () => number
         at: now(),
       })),
     );
+}
+
+/** The dead-letter sink's rotation and redaction, from the `ingest` config section. */
+export function deadLetterOptions(config: Readonly<Config>): DeadLetterOptions {
+  const { deadLetterFileBytes, deadLetterFiles, deadLetterRedact } = config.ingest;
+  return { rotation: { maxBytes: deadLetterFileBytes, keep: deadLetterFiles }, redact: deadLetterRedact };
 }
