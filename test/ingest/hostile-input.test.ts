@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   DEFAULT_EVENT_TIME_WINDOW,
   eventTimeBounds,
@@ -85,5 +86,46 @@ describe('event time window', () => {
 
   it('without bounds any ts the schema allows passes (log readers, stored events)', () => {
     expect(validateEvent({ ...VALID.view, ts: 1000 }).ok).toBe(true);
+  });
+});
+
+describe('properties (fast-check)', () => {
+  const FIELDS = ['id', 'user_id', 'session_id', 'item_id', 'query', 'text', 'category', 'brand'] as const;
+  const everyString = (v: unknown, out: string[] = []): string[] => {
+    if (typeof v === 'string') out.push(v);
+    else if (typeof v === 'object' && v !== null) {
+      for (const [k, inner] of Object.entries(v)) {
+        out.push(k);
+        everyString(inner, out);
+      }
+    }
+    return out;
+  };
+
+  it('validation never throws, and whatever it accepts holds only well-formed text and ts inside the window', () => {
+    const types = Object.keys(VALID) as (keyof typeof VALID)[];
+    fc.assert(
+      fc.property(fc.constantFrom(...types), fc.constantFrom(...FIELDS), fc.string({ unit: 'binary', maxLength: 40 }), fc.integer({ min: -1, max: 8_640_000_000_000_000 }), (type, field, value, ts) => {
+        const event = { ...VALID[type], [field]: value, ts };
+        const v = validateEvent(event, bounds);
+        if (v.ok) {
+          expect(everyString(v.event).every((s) => s.isWellFormed())).toBe(true);
+          expect(v.event.ts >= bounds.min && v.event.ts <= bounds.max).toBe(true);
+        } else {
+          expect(v.errors.length).toBeGreaterThan(0);
+          for (const e of v.errors) expect(e.field.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 2000, seed: 14 },
+    );
+  });
+
+  it('any JSON value is answered, never thrown', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (raw) => {
+        expect(() => validateEvent(raw, bounds)).not.toThrow();
+      }),
+      { numRuns: 1000, seed: 14 },
+    );
   });
 });
