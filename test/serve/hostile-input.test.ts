@@ -43,11 +43,17 @@ describe('hostile input on the embedded engine (memory adapters)', () => {
   it('a body of 100k nested arrays is a 400 body_too_deep, and the engine keeps serving', async () => {
     const e = await engine();
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
-    for (const payload of [deep, `{"events":${deep}}`, `[${JSON.stringify(view(1)).replace('}', `,"x":${deep}}`)}]`]) {
+    // Nested objects naming constructor: the JSON parser's prototype-poisoning scan walks them all.
+    const objects = '{"constructor":{"b":1},"a":'.repeat(20_000) + '1' + '}'.repeat(20_000);
+    for (const payload of [deep, `{"events":${deep}}`, `[${JSON.stringify(view(1)).replace('}', `,"x":${deep}}`)}]`, `{"events":[${objects}]}`]) {
       const res = await e.post(payload);
       expect(res.statusCode).toBe(400);
       expect(res.json()).toEqual({ error: { code: 'body_too_deep', message: expect.stringContaining(`deeper than ${LIMITS.jsonDepth}`), field: 'events' } });
     }
+    // A prototype key deep inside is refused by the JSON parser itself: a 4xx too, never a 500.
+    const poisoned = await e.post(`{"events":[${'{"a":'.repeat(20_000)}{"__proto__":{"x":1}}${'}'.repeat(20_000)}]}`);
+    expect(poisoned.statusCode).toBe(400);
+    expect(poisoned.json()).toMatchObject({ error: { code: 'json_invalid' } });
     const ok = await e.post(JSON.stringify([view(7)]));
     expect(ok.statusCode).toBe(200);
     expect((ok.json() as Body).accepted).toBe(1);
