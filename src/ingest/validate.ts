@@ -106,11 +106,15 @@ function contentError(obj: Record<string, unknown>, bounds: TimeBounds | undefin
     const field = path.join('.');
     return { field, rule: 'wellFormed', message: `${field}: must be well-formed UTF-16 text (it holds a lone surrogate)` };
   }
-  const ts = obj.ts as number;
-  if (bounds !== undefined && ts < bounds.min) {
+  return bounds === undefined ? undefined : eventTimeError(obj.ts as number, bounds);
+}
+
+/** Why event time `ts` is outside `bounds`, naming `ts`; undefined inside. */
+export function eventTimeError(ts: number, bounds: TimeBounds): FieldError | undefined {
+  if (ts < bounds.min) {
     return { field: 'ts', rule: 'minimum', message: `ts: ${ts} is before the earliest event time accepted, ${bounds.min} (${new Date(bounds.min).toISOString()})` };
   }
-  if (bounds !== undefined && ts > bounds.max) {
+  if (ts > bounds.max) {
     return { field: 'ts', rule: 'maximum', message: `ts: ${ts} is further ahead of the clock than accepted (latest now: ${bounds.max}, ${new Date(bounds.max).toISOString()})` };
   }
   return undefined;

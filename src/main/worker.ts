@@ -9,7 +9,7 @@ import { createOnlineUpdater, type Tenants } from '../online/index.ts';
 import { createMetrics } from '../serve/index.ts';
 import { WORKER_GROUP, gaugeSources, openTenants } from './runtime.ts';
 import { closeOnSignal } from './signals.ts';
-import { deadLetterOptions, deadLetterRefused } from './dead-letters.ts';
+import { deadLetterOptions, deadLetterRefused, withinEventTime } from './dead-letters.ts';
 
 export const DEFAULT_WORKER_PORT = 9464;
 
@@ -105,8 +105,9 @@ export async function runWorker(config: Readonly<Config>, logger: Logger, option
     // a committed event is in both stores. A worker killed before that commit gets the batch again
     // when it restarts; the updater appends it again, duplicates to the feature store included, and
     // the event store keeps each event once, so both stores end up exact.
+    // Other producers may write to the topic directly: the event-time window holds here too.
     await bus.subscribe(group, async (records) => {
-      await updater.handler(records);
+      await updater.handler(await withinEventTime(records, config.ingest, Date.now(), deadLetters, 'kafka'));
       await eventStore.flush();
     });
     logger.info('meridian worker is consuming', { group, metrics: `${url}/metrics` });
