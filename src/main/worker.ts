@@ -124,6 +124,8 @@ export async function runWorker(config: Readonly<Config>, logger: Logger, option
             ['bus', () => bus.close()],
             ['event store flush', () => eventStore.flush()],
             ['event store', () => eventStore.close()],
+            // After the store: its last flush may dead-letter refused events.
+            ['dead letters', () => deadLetters.close()],
             ['models', stopModels],
             ['tenants', () => tenants.close()],
           ],
