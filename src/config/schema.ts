@@ -29,6 +29,39 @@ export const ConfigSchema = Type.Object(
       pattern: '^(memory:|file:.+|kafka://.+)$',
       description: 'where rejected events go',
     }),
+    ingest: Type.Object(
+      {
+        maxAheadMs: Type.Integer({
+          default: 86_400_000,
+          minimum: 0,
+          maximum: 31_536_000_000,
+          description: 'how far ahead of the clock an event\'s ts may be (ms); later events are rejected, naming ts',
+        }),
+        earliestTs: Type.Integer({
+          default: 946_684_800_000,
+          minimum: 0,
+          maximum: 8_640_000_000_000_000,
+          description: 'the earliest ts accepted (ms since the epoch; default 2000-01-01): replays of old logs are normal, older events are rejected',
+        }),
+        deadLetterFileBytes: Type.Integer({
+          default: 67_108_864,
+          minimum: 4096,
+          maximum: 1_099_511_627_776,
+          description: 'a file: dead-letter sink starts a new file once the current one reaches this size (bytes)',
+        }),
+        deadLetterFiles: Type.Integer({
+          default: 8,
+          minimum: 1,
+          maximum: 10_000,
+          description: 'dead-letter files kept, the current one included; the oldest rotated file is deleted past it',
+        }),
+        deadLetterRedact: Type.Union([Type.Literal('off'), Type.Literal('hash'), Type.Literal('drop')], {
+          default: 'off',
+          description: 'personal fields (user_id, session_id, query, review text) in dead letters: kept (off), replaced by a SHA-256 digest (hash) or removed (drop)',
+        }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     modelDir: Type.String({ default: '.data/models', minLength: 1, description: 'model registry directory' }),
     index: Type.Object(
       {
@@ -175,6 +208,11 @@ export const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'intege
   MERIDIAN_FEATURE_STORE: { path: ['featureStore'], kind: 'string' },
   MERIDIAN_EVENT_STORE: { path: ['eventStore'], kind: 'string' },
   MERIDIAN_DEAD_LETTERS: { path: ['deadLetters'], kind: 'string' },
+  MERIDIAN_INGEST_MAX_AHEAD_MS: { path: ['ingest', 'maxAheadMs'], kind: 'integer' },
+  MERIDIAN_INGEST_EARLIEST_TS: { path: ['ingest', 'earliestTs'], kind: 'integer' },
+  MERIDIAN_DEAD_LETTER_FILE_BYTES: { path: ['ingest', 'deadLetterFileBytes'], kind: 'integer' },
+  MERIDIAN_DEAD_LETTER_FILES: { path: ['ingest', 'deadLetterFiles'], kind: 'integer' },
+  MERIDIAN_DEAD_LETTER_REDACT: { path: ['ingest', 'deadLetterRedact'], kind: 'string' },
   MERIDIAN_MODEL_DIR: { path: ['modelDir'], kind: 'string' },
   MERIDIAN_INDEX_DIM: { path: ['index', 'dim'], kind: 'integer' },
   MERIDIAN_INDEX_EF_SEARCH: { path: ['index', 'efSearch'], kind: 'integer' },

@@ -71,6 +71,8 @@ export const ERROR_CODES = {
   key_not_found: 'no API key of this id (admin key API, meridian keys revoke)',
   key_store_unavailable: 'the key store (Redis) cannot be reached; requests that need a key answer 503',
   key_store_corrupt: 'the key file cannot be read',
+  // hostile input: bodies too deep to read safely
+  body_too_deep: 'the request body nests arrays and objects deeper than the limit (LIMITS.jsonDepth)',
   // models
   model_not_found: 'no model of this version in the registry',
   model_invalid: 'a model file fails its checks',

@@ -1,6 +1,7 @@
 import type { Instrumentation, Logger } from '../core/index.ts';
 import type { DeadLetterSink } from '../dead-letters/index.ts';
 import type { EventBus } from '../bus/index.ts';
+import type { EventTimeWindow } from '../ingest/index.ts';
 import type { ContentEncoder, UserEncoder } from '../models/index.ts';
 import type { ListSubject, TenantContext, Tenants } from '../online/index.ts';
 import type { LearnedBlend } from '../registry/index.ts';
@@ -21,6 +22,9 @@ export interface EngineDeps {
   modelVersion?: () => string;
   /** The learned component's tuned weight and cut in service (absent: the raw cosine, as without a model). */
   learnedBlend?: () => LearnedBlend | undefined;
+  /** Event times ingest accepts, measured from `now` (defaults: DEFAULT_EVENT_TIME_WINDOW, the wall clock). */
+  eventTime?: Readonly<EventTimeWindow>;
+  now?: () => number;
   /** Named readiness checks (bus, stores); each resolves true when its service answers. */
   checks?: Record<string, () => Promise<boolean>>;
 }

@@ -1,6 +1,6 @@
 import { MeridianError, unavailable, type Instrumentation } from '../core/index.ts';
-import { LIMITS, validateEvent, type MeridianEvent } from '../ingest/index.ts';
-import { type DeadLetter, type DeadLetterSink } from '../dead-letters/index.ts';
+import { DEFAULT_EVENT_TIME_WINDOW, LIMITS, eventTimeBounds, validateEvent, type EventTimeWindow, type MeridianEvent } from '../ingest/index.ts';
+import { deadLetterRaw, type DeadLetter, type DeadLetterSink } from '../dead-letters/index.ts';
 import { type EventBus } from '../bus/index.ts';
 import type { Tenants } from '../online/index.ts';
 import type { IngestResult } from './types.ts';
@@ -10,8 +10,10 @@ export interface IngestDeps {
   bus: EventBus;
   deadLetters: DeadLetterSink;
   instrumentation: Instrumentation;
-  /** Wall clock, only to stamp dead letters. */
+  /** Wall clock: the event-time window is measured from it, and dead letters are stamped with it. */
   now?: () => number;
+  /** Event times accepted, relative to `now` (default 24 h ahead, nothing before 2000). */
+  eventTime?: Readonly<EventTimeWindow>;
 }
 
 const typeOf = (raw: unknown): string => {
@@ -26,6 +28,7 @@ const typeOf = (raw: unknown): string => {
 export function createIngest(deps: IngestDeps) {
   const { tenants, bus, deadLetters, instrumentation } = deps;
   const now = deps.now ?? Date.now;
+  const window = deps.eventTime ?? DEFAULT_EVENT_TIME_WINDOW;
 
   return async function ingest(raw: readonly unknown[], source: string): Promise<IngestResult[]> {
     if (raw.length > LIMITS.batchEvents) {
@@ -38,12 +41,13 @@ export function createIngest(deps: IngestDeps) {
     const accepted: MeridianEvent[] = [];
     const letters: DeadLetter[] = [];
     const inBatch = new Set<string>();
+    const bounds = eventTimeBounds(window, now());
     for (let index = 0; index < raw.length; index++) {
       const item = raw[index];
-      const v = validateEvent(item);
+      const v = validateEvent(item, bounds);
       if (!v.ok) {
         results.push({ index, id: v.id, status: 'rejected', reason: v.reason, errors: v.errors });
-        letters.push({ source, reason: v.reason, errors: v.errors, raw: safeJson(item), position: index, at: now() });
+        letters.push({ source, reason: v.reason, errors: v.errors, raw: deadLetterRaw(item), position: index, at: now() });
         instrumentation.emit('ingest.rejected', { reason: v.reason, type: typeOf(item), source });
         continue;
       }
@@ -69,12 +73,4 @@ export function createIngest(deps: IngestDeps) {
     }
     return results;
   };
-}
-
-function safeJson(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Session } from 'chdb';
 import { MeridianError, unavailable, type Instrumentation, type Logger } from '../core/index.ts';
-import type { EventStore } from './port.ts';
-import { INSERT_EVENTS, capStoredDays, createEventsTableSql, eventRow, replaceEventsEngine } from './sql.ts';
+import type { EventStore, RejectedEvents } from './port.ts';
+import { INSERT_EVENTS, capStoredDays, createEventsTableSql, eventRow, replaceEventsEngine, rowRefusal } from './sql.ts';
 import { sqlEventStore } from './sql-store.ts';
 import { createInsertBuffer } from './insert-buffer.ts';
 
@@ -19,6 +19,14 @@ export interface ChdbEventStoreOptions {
   maxPending?: number;
   /** Events per scan page. */
   pageSize?: number;
+  /** Where events chDB refuses go (see createInsertBuffer). */
+  rejected?: RejectedEvents;
+}
+
+/** chDB's errors carry the ClickHouse exception code as `clickhouseCode`. */
+function chdbRefusal(e: unknown): string | undefined {
+  const code = (e as { clickhouseCode?: unknown } | undefined)?.clickhouseCode;
+  return rowRefusal(typeof code === 'number' ? code : undefined, (e as Error).message);
 }
 
 /**
@@ -59,6 +67,7 @@ export async function createChdbEventStore({
   flushIntervalMs = 1000,
   maxPending = 20 * batchSize,
   pageSize = 10_000,
+  rejected,
 }: ChdbEventStoreOptions): Promise<EventStore> {
   if (path === '') throw new MeridianError('config_invalid', 'chdb event store: path must not be empty');
   if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new MeridianError('config_invalid', `chdb event store: pageSize must be a positive integer, got ${pageSize}`);
@@ -74,6 +83,8 @@ export async function createChdbEventStore({
     write: async (batch) => {
       await run(() => session.queryAsync(INSERT_EVENTS + batch.map(eventRow).join('\n')));
     },
+    refusal: chdbRefusal,
+    ...(rejected === undefined ? {} : { rejected }),
     logger,
     instrumentation,
     batchSize,

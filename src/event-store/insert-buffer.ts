@@ -1,9 +1,18 @@
 import { MeridianError, unavailable, type Instrumentation, type Logger } from '../core/index.ts';
 import type { MeridianEvent } from '../ingest/index.ts';
+import type { RejectedEvents } from './port.ts';
 
 export interface InsertBufferOptions {
-  /** Inserts one batch; a rejection keeps the batch for the next flush. */
+  /** Inserts one batch; a rejection keeps the batch for the next flush (unless `refusal` names it). */
   write: (batch: readonly MeridianEvent[]) => Promise<void>;
+  /**
+   * The store's reason when a failed write refused the data itself (a row it cannot parse), not the
+   * connection; undefined for anything else. Such a batch is split until the refused events are
+   * alone; they go to `rejected`, the rest is stored. Without it every failure is retried.
+   */
+  refusal?: (e: unknown) => string | undefined;
+  /** Where refused events go (default: logged at error level, with their ids). */
+  rejected?: RejectedEvents;
   logger: Logger;
   instrumentation: Instrumentation;
   /** Events per insert; reaching it triggers a flush. */
@@ -30,6 +39,8 @@ function positiveInt(name: string, v: number): number {
 
 interface BufferState {
   readonly write: InsertBufferOptions['write'];
+  readonly refusal: (e: unknown) => string | undefined;
+  readonly rejected: RejectedEvents;
   readonly logger: Logger;
   readonly instrumentation: Instrumentation;
   readonly batchSize: number;
@@ -47,10 +58,13 @@ interface BufferState {
 /**
  * Buffers appended events and writes them in batches, by size or after `flushIntervalMs`. A
  * failed write is logged and its batch kept, oldest first, for the next try; nothing is dropped:
- * once `maxPending` events wait, `add` refuses with a retriable error (backpressure).
+ * once `maxPending` events wait, `add` refuses with a retriable error (backpressure). A batch the
+ * store refuses for its data is bisected instead, so one bad row never holds the others back.
  */
 export function createInsertBuffer({
   write,
+  refusal = () => undefined,
+  rejected,
   logger,
   instrumentation,
   batchSize = 5000,
@@ -62,6 +76,8 @@ export function createInsertBuffer({
   positiveInt('maxPending', maxPending);
   const s: BufferState = {
     write,
+    refusal,
+    rejected: rejected ?? logRejected(logger),
     logger,
     instrumentation,
     batchSize,
@@ -142,10 +158,64 @@ async function insert(s: BufferState, batch: MeridianEvent[]): Promise<void> {
     s.instrumentation.emit('eventstore.flushed', { events: batch.length, ms: performance.now() - started, ok: true });
   } catch (e) {
     s.instrumentation.emit('eventstore.flushed', { events: batch.length, ms: performance.now() - started, ok: false });
-    s.failing = true;
-    s.pending = batch.concat(s.pending);
-    s.logger.error('event store insert failed; the batch is kept for the next flush', { events: batch.length, pending: s.pending.length, err: e });
-    arm(s);
-    throw unavailable('event_store_flush_failed', `event store insert of ${batch.length} events failed: ${(e as Error).message}`, e);
+    const reason = s.refusal(e);
+    if (reason !== undefined) return split(s, batch, reason);
+    keep(s, batch, e);
   }
+}
+
+/** Puts `events` back at the head of the queue, to be retried on the timer, and throws. */
+function keep(s: BufferState, events: MeridianEvent[], e: unknown): never {
+  s.failing = true;
+  s.pending = events.concat(s.pending);
+  s.logger.error('event store insert failed; the batch is kept for the next flush', { events: events.length, pending: s.pending.length, err: e });
+  arm(s);
+  throw unavailable('event_store_flush_failed', `event store insert of ${events.length} events failed: ${(e as Error).message}`, e);
+}
+
+/**
+ * Bisects a refused batch: each half is inserted on its own, a refused half is halved again, and an
+ * event refused alone goes to `rejected` with the store's reason. About 2·log2(n) inserts per bad
+ * event. A failure of any other kind on the way keeps what is not yet stored, as `insert` does.
+ */
+async function split(s: BufferState, batch: MeridianEvent[], reason: string): Promise<void> {
+  s.logger.warn('event store refused a batch; splitting it to store the rest', { events: batch.length, reason });
+  // Parts in order: `refused` is the store's reason once the part was tried alone, undefined before.
+  const queue: { events: MeridianEvent[]; refused: string | undefined }[] = [{ events: batch, refused: reason }];
+  try {
+    while (queue.length > 0) {
+      const part = queue[0] as (typeof queue)[number];
+      part.refused ??= await tryWrite(s, part.events);
+      if (part.refused === undefined) queue.shift();
+      else if (part.events.length === 1) {
+        await s.rejected([{ event: part.events[0] as MeridianEvent, reason: part.refused }]);
+        queue.shift();
+      } else {
+        const mid = part.events.length >>> 1;
+        queue.splice(0, 1, { events: part.events.slice(0, mid), refused: undefined }, { events: part.events.slice(mid), refused: undefined });
+      }
+    }
+  } catch (e) {
+    keep(s, queue.flatMap((q) => q.events), e);
+  }
+  s.failing = false;
+}
+
+/** Writes `events`: undefined once stored, the store's reason when it refused them; throws on any other failure. */
+async function tryWrite(s: BufferState, events: readonly MeridianEvent[]): Promise<string | undefined> {
+  try {
+    await s.write(events);
+    return undefined;
+  } catch (e) {
+    const reason = s.refusal(e);
+    if (reason === undefined) throw e;
+    return reason;
+  }
+}
+
+/** The default for refused events when no dead-letter sink is wired: an error line with their ids. */
+function logRejected(logger: Logger): RejectedEvents {
+  return async (rejected) => {
+    for (const { event, reason } of rejected) logger.error('event store refused an event; it is not stored', { tenant: event.tenant, id: event.id, reason });
+  };
 }

@@ -57,6 +57,38 @@ export function createEventsTableSql(name: string, { lowCardinality }: { lowCard
  */
 export const INSERT_EVENTS = 'INSERT INTO events SETTINGS throw_on_max_partitions_per_insert_block = 0 FORMAT JSONEachRow\n';
 
+/**
+ * ClickHouse exception codes that refuse the data of an insert (a row it cannot parse or convert),
+ * on chDB and the server alike: the same rows fail every retry, so the batch is split and those
+ * rows dead-lettered instead. Anything else (the network, the table, permissions) is retried.
+ */
+const ROW_REFUSAL_CODES: ReadonlySet<number> = new Set([
+  6, // CANNOT_PARSE_TEXT
+  25, // CANNOT_PARSE_ESCAPE_SEQUENCE (a lone surrogate: "\ud800")
+  26, // CANNOT_PARSE_QUOTED_STRING
+  27, // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+  38, // CANNOT_PARSE_DATE
+  41, // CANNOT_PARSE_DATETIME
+  53, // TYPE_MISMATCH
+  69, // ARGUMENT_OUT_OF_BOUND
+  70, // CANNOT_CONVERT_TYPE
+  72, // CANNOT_PARSE_NUMBER
+  117, // INCORRECT_DATA
+  131, // TOO_LARGE_STRING_SIZE
+  321, // VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
+  349, // CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
+]);
+
+/** Longest store reason kept with a refused event. */
+const REFUSAL_CHARS = 300;
+
+/** The reason to dead-letter with when exception `code` refused an insert's rows; undefined for any other failure. */
+export function rowRefusal(code: number | undefined, message: string): string | undefined {
+  if (code === undefined || !ROW_REFUSAL_CODES.has(code)) return undefined;
+  const text = message.replace(/\s+/g, ' ').trim();
+  return `the event store refused the event: ${text.length > REFUSAL_CHARS ? `${text.slice(0, REFUSAL_CHARS)}…` : text}`;
+}
+
 /** A ClickHouse string literal: backslashes and quotes escaped, control bytes spelled out. */
 export function sqlString(s: string): string {
   let out = "'";

@@ -20,7 +20,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const SHOPPER_EVENT_TYPES = ['view', 'click', 'add_to_cart', 'remove_from_cart', 'purchase', 'search', 'review'] as const;
 export type ShopperEventType = (typeof SHOPPER_EVENT_TYPES)[number];
 
-export const Id = Type.String({ minLength: 1, maxLength: LIMITS.idChars, pattern: '^[^\\s]+$' });
+/** An id: no white space and no control character (C0, DEL, C1); well-formed text is checked apart. */
+export const Id = Type.String({ minLength: 1, maxLength: LIMITS.idChars, pattern: '^[^\\s\\x00-\\x1F\\x7F-\\x9F]+$' });
 /** ISO 3166-1 alpha-2 country code, upper case. */
 export const Market = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 country code, e.g. DE' });
 /** BCP 47 language tag: language, optional script and region. */

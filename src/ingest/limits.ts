@@ -2,6 +2,8 @@
 export const LIMITS = Object.freeze({
   /** Largest request body the API reads, in bytes. */
   bodyBytes: 1_048_576,
+  /** Deepest nesting of arrays and objects in a request body (an event needs 3, its batch 2 more). */
+  jsonDepth: 32,
   /** Most events in one POST /v1/events batch. */
   batchEvents: 1_000,
   /** Longest id (event, item, user, session). */

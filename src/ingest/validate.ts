@@ -3,6 +3,30 @@ import type { TSchema } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type MeridianEvent } from './events.ts';
 
+/**
+ * The event times an ingest path accepts, inclusive, in ms since the epoch: `min` a fixed floor
+ * (replays of old logs are normal), `max` the caller's clock plus a margin (a view stamped far in
+ * the future would pin an item in trending for good). See `eventTimeBounds`.
+ */
+export interface TimeBounds {
+  min: number;
+  max: number;
+}
+
+/** How far event time may run ahead of the clock, and the earliest event time accepted. */
+export interface EventTimeWindow {
+  maxAheadMs: number;
+  earliestTs: number;
+}
+
+/** 24 h ahead of the clock; nothing before 2000-01-01 (UTC). */
+export const DEFAULT_EVENT_TIME_WINDOW: Readonly<EventTimeWindow> = Object.freeze({ maxAheadMs: 86_400_000, earliestTs: Date.UTC(2000, 0, 1) });
+
+/** The bounds of `window` at clock time `now`. */
+export function eventTimeBounds(window: Readonly<EventTimeWindow>, now: number): TimeBounds {
+  return { min: window.earliestTs, max: now + window.maxAheadMs };
+}
+
 /** One reason an event was rejected: the field (dotted path), the rule it broke and a message. */
 export interface FieldError {
   field: string;
@@ -53,10 +77,55 @@ const RULES: Partial<Record<ValueErrorType, string>> = {
 const ruleOf = (err: ValueError): string => RULES[err.type] ?? 'type';
 
 /**
- * Validates one decoded JSON value as an event. Never throws: the result names every broken field
- * (up to 10) so a client can fix its payload in one round.
+ * The path of the first string (a value or a property name) in `v` that is not well-formed UTF-16
+ * (a lone surrogate), or undefined. ClickHouse refuses such text, and so would any other store.
+ * Runs on values the schema accepted, so the depth is the schema's.
  */
-export function validateEvent(raw: unknown): Validation {
+function illFormedPath(v: unknown): string[] | undefined {
+  if (typeof v === 'string') return v.isWellFormed() ? undefined : [];
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const inner = illFormedPath(v[i]);
+      if (inner !== undefined) return [String(i), ...inner];
+    }
+    return undefined;
+  }
+  for (const key in v) {
+    if (!key.isWellFormed()) return [key.toWellFormed()];
+    const inner = illFormedPath((v as Record<string, unknown>)[key]);
+    if (inner !== undefined) return [key, ...inner];
+  }
+  return undefined;
+}
+
+/** The checks a schema cannot express: well-formed text, event time within `bounds`. */
+function contentError(obj: Record<string, unknown>, bounds: TimeBounds | undefined): FieldError | undefined {
+  const path = illFormedPath(obj);
+  if (path !== undefined) {
+    const field = path.join('.');
+    return { field, rule: 'wellFormed', message: `${field}: must be well-formed UTF-16 text (it holds a lone surrogate)` };
+  }
+  return bounds === undefined ? undefined : eventTimeError(obj.ts as number, bounds);
+}
+
+/** Why event time `ts` is outside `bounds`, naming `ts`; undefined inside. */
+export function eventTimeError(ts: number, bounds: TimeBounds): FieldError | undefined {
+  if (ts < bounds.min) {
+    return { field: 'ts', rule: 'minimum', message: `ts: ${ts} is before the earliest event time accepted, ${bounds.min} (${new Date(bounds.min).toISOString()})` };
+  }
+  if (ts > bounds.max) {
+    return { field: 'ts', rule: 'maximum', message: `ts: ${ts} is further ahead of the clock than accepted (latest now: ${bounds.max}, ${new Date(bounds.max).toISOString()})` };
+  }
+  return undefined;
+}
+
+/**
+ * Validates one decoded JSON value as an event. Never throws: the result names every broken field
+ * (up to 10) so a client can fix its payload in one round. `bounds`, when given, limits event time
+ * (see `eventTimeBounds`); without it any `ts` the schema allows passes.
+ */
+export function validateEvent(raw: unknown, bounds?: TimeBounds): Validation {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: 'not_an_object', id: undefined, errors: [{ field: 'event', rule: 'type', message: 'an event must be a JSON object' }] };
   }
@@ -94,12 +163,14 @@ export function validateEvent(raw: unknown): Validation {
       errors: [{ field: 'user_id', rule: 'required', message: 'user_id: a shopper event needs user_id or session_id' }],
     };
   }
+  const broken = contentError(obj, bounds);
+  if (broken !== undefined) return { ok: false, reason: 'invalid_field', id: id !== undefined && id.isWellFormed() ? id : undefined, errors: [broken] };
   const event = (obj.tenant === undefined ? { ...obj, tenant: 'default' } : obj) as MeridianEvent;
   return { ok: true, event };
 }
 
-/** Parses one line of NDJSON and validates it. */
-export function parseEventLine(line: string): Validation {
+/** Parses one line of NDJSON and validates it (event time within `bounds`, when given). */
+export function parseEventLine(line: string, bounds?: TimeBounds): Validation {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -111,5 +182,5 @@ export function parseEventLine(line: string): Validation {
       errors: [{ field: 'event', rule: 'json', message: `not valid JSON: ${(e as Error).message}` }],
     };
   }
-  return validateEvent(raw);
+  return validateEvent(raw, bounds);
 }

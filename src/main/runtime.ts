@@ -14,6 +14,7 @@ import { createMetrics, createRecallSampler, type GaugeSources } from '../serve/
 import { createModelRegistry } from '../registry/index.ts';
 import { openFeatureStore } from '../feature-store/index.ts';
 import { createModelSwitcher, type ModelSwitcher } from './model-switcher.ts';
+import { deadLetterOptions, deadLetterRefused } from './dead-letters.ts';
 
 /** The consumer group of `meridian worker`: the one that applies events to the shared stores. */
 export const WORKER_GROUP = 'meridian-worker';
@@ -128,8 +129,9 @@ interface Adapters {
 async function openAdapters(config: Readonly<Config>, logger: Logger): Promise<Adapters> {
   const instrumentation = createInstrumentation();
   const bus = await openEventBus(config.bus, { logger: logger.child('bus'), instrumentation });
-  const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation });
-  const deadLetters = await openDeadLetterSink(config.deadLetters, { logger: logger.child('deadletters'), instrumentation });
+  const deadLetters = await openDeadLetterSink(config.deadLetters, { logger: logger.child('deadletters'), instrumentation }, deadLetterOptions(config));
+  // Events the store refuses (a row it cannot parse) are dead-lettered; the rest of their batch is stored.
+  const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation, rejected: deadLetterRefused(deadLetters) });
   return { instrumentation, bus, eventStore, deadLetters };
 }
 
@@ -210,6 +212,7 @@ export async function createRuntime(
     modelVersion: () => models.version(),
     learnedBlend: () => models.learnedBlend(),
     checks: readinessChecks(adapters, tenants),
+    eventTime: config.ingest,
   });
   // Each step runs even when one before it failed: a bus or event store that fails to close must
   // not cost the feature store snapshots (engine.close) or leave the other adapters open.

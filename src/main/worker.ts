@@ -4,10 +4,12 @@ import type { Config } from '../config/index.ts';
 import { MeridianError, closeAll, createInstrumentation, type Instrumentation, type Logger } from '../core/index.ts';
 import { openEventBus, type EventBus } from '../bus/index.ts';
 import { openEventStore, type EventStore } from '../event-store/index.ts';
+import { openDeadLetterSink } from '../dead-letters/index.ts';
 import { createOnlineUpdater, type Tenants } from '../online/index.ts';
 import { createMetrics } from '../serve/index.ts';
 import { WORKER_GROUP, gaugeSources, openTenants } from './runtime.ts';
 import { closeOnSignal } from './signals.ts';
+import { deadLetterOptions, deadLetterRefused, withinEventTime } from './dead-letters.ts';
 
 export const DEFAULT_WORKER_PORT = 9464;
 
@@ -85,7 +87,10 @@ export async function runWorker(config: Readonly<Config>, logger: Logger, option
     for (const close of opened.reverse()) await close().catch((e: unknown) => logger.warn('close failed', { err: e }));
   };
   try {
-    const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation });
+    const deadLetters = await openDeadLetterSink(config.deadLetters, { logger: logger.child('deadletters'), instrumentation }, deadLetterOptions(config));
+    opened.push(() => deadLetters.close());
+    const rejected = deadLetterRefused(deadLetters);
+    const eventStore = await openEventStore(config.eventStore, { logger: logger.child('eventstore'), instrumentation, rejected });
     opened.push(async () => {
       await eventStore.flush();
       await eventStore.close();
@@ -100,8 +105,9 @@ export async function runWorker(config: Readonly<Config>, logger: Logger, option
     // a committed event is in both stores. A worker killed before that commit gets the batch again
     // when it restarts; the updater appends it again, duplicates to the feature store included, and
     // the event store keeps each event once, so both stores end up exact.
+    // Other producers may write to the topic directly: the event-time window holds here too.
     await bus.subscribe(group, async (records) => {
-      await updater.handler(records);
+      await updater.handler(await withinEventTime(records, config.ingest, Date.now(), deadLetters, 'kafka'));
       await eventStore.flush();
     });
     logger.info('meridian worker is consuming', { group, metrics: `${url}/metrics` });
@@ -118,6 +124,8 @@ export async function runWorker(config: Readonly<Config>, logger: Logger, option
             ['bus', () => bus.close()],
             ['event store flush', () => eventStore.flush()],
             ['event store', () => eventStore.close()],
+            // After the store: its last flush may dead-letter refused events.
+            ['dead letters', () => deadLetters.close()],
             ['models', stopModels],
             ['tenants', () => tenants.close()],
           ],

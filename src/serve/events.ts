@@ -49,6 +49,28 @@ function bindToKey(raw: readonly unknown[], access: Access): void {
   }
 }
 
+/**
+ * Whether `body` nests arrays and objects deeper than `max`. Walked with a stack of its own, so a
+ * body of 100k nested arrays (which JSON.parse takes) costs a loop, not a stack overflow later.
+ */
+export function nestsDeeperThan(body: unknown, max: number): boolean {
+  const stack: unknown[] = [body];
+  const depths: number[] = [0];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    const depth = depths.pop() as number;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const inner of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof inner === 'object' && inner !== null) {
+        stack.push(inner);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
 export async function eventRoutes(app: FastifyInstance, { engine, limits }: EventRoutesOptions): Promise<void> {
   app.post(
     '/v1/events',
@@ -59,9 +81,9 @@ export async function eventRoutes(app: FastifyInstance, { engine, limits }: Even
         description:
           `Each event is validated on its own; rejected events are dead-lettered and reported in \`results\` ` +
           `while the rest are accepted. Limits: ${limits.batchEvents} events (413 batch_too_large), ` +
-          `${limits.bodyBytes} bytes (413 body_too_large). Needs the events scope; item_upsert and item_delete ` +
-          `need catalog too, and an event naming another tenant than the key's is refused (403 tenant_mismatch): ` +
-          `one such event refuses the whole batch.`,
+          `${limits.bodyBytes} bytes (413 body_too_large), ${limits.jsonDepth} levels of nesting (400 body_too_deep). ` +
+          `Needs the events scope; item_upsert and item_delete need catalog too, and an event naming another tenant ` +
+          `than the key's is refused (403 tenant_mismatch): one such event refuses the whole batch.`,
         tags: ['events'],
         body: ingestBody(limits),
         response: ingestResponse,
@@ -69,6 +91,9 @@ export async function eventRoutes(app: FastifyInstance, { engine, limits }: Even
       validatorCompiler: acceptAll,
     },
     async (req): Promise<IngestResponse> => {
+      if (nestsDeeperThan(req.body, limits.jsonDepth)) {
+        throw badRequest('body_too_deep', `events: the body nests arrays and objects deeper than ${limits.jsonDepth} levels`, 'events');
+      }
       const raw = eventsOf(req.body);
       if (raw.length > limits.batchEvents) {
         throw new MeridianError('batch_too_large', `events: at most ${limits.batchEvents} events per batch, got ${raw.length}`, {

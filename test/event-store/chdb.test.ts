@@ -3,6 +3,7 @@ import { createInstrumentation, silentLogger, type InstrumentationEvents } from 
 import { createChdbEventStore, openEventStore, type EventStore } from '../../src/event-store/index.ts';
 import { type MeridianEvent } from '../../src/ingest/index.ts';
 import { eventStoreContract } from '../contracts/event-store.contract.ts';
+import { refusedRowsContract } from '../contracts/event-store-refusals.contract.ts';
 import { tempDir, uniquePrefix, waitFor } from '../support/helpers.ts';
 import { eventRow } from '../../src/event-store/sql.ts';
 import { view } from '../support/samples.ts';
@@ -36,6 +37,7 @@ afterAll(async () => {
 const instrumentation = createInstrumentation();
 // A small page, so the contract's large scan crosses many pages and day windows.
 eventStoreContract('chdb', () => createChdbEventStore({ path: dir, logger: silentLogger, instrumentation, pageSize: 1000 }));
+refusedRowsContract('chdb', (rejected) => createChdbEventStore({ path: dir, logger: silentLogger, instrumentation, flushIntervalMs: 3_600_000, rejected }));
 
 describe('chdb event store', () => {
   const stores: EventStore[] = [];

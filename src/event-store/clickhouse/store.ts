@@ -1,9 +1,9 @@
 import { MeridianError, unavailable, type Instrumentation, type Logger } from '../../core/index.ts';
-import type { EventStore } from '../port.ts';
-import { dayOf, eventRowWithDay } from '../sql.ts';
+import type { EventStore, RejectedEvents } from '../port.ts';
+import { dayOf, eventRowWithDay, rowRefusal } from '../sql.ts';
 import { sqlEventStore } from '../sql-store.ts';
 import { createInsertBuffer } from '../insert-buffer.ts';
-import { createHttpTransport, type ClickHouseTransport } from './transport.ts';
+import { createHttpTransport, exceptionCodeOf, type ClickHouseTransport } from './transport.ts';
 import { detectServer, migrateEventsSchema, type EventsTable, type Migration, type ServerInfo } from './schema.ts';
 
 export interface ClickHouseStoreOptions {
@@ -23,6 +23,8 @@ export interface ClickHouseStoreOptions {
   asyncInsert?: boolean;
   /** Schema migrations; a later build appends to the default list. */
   migrations?: readonly Migration[];
+  /** Where events the server refuses go (see createInsertBuffer). */
+  rejected?: RejectedEvents;
 }
 
 export interface ClickHouseEventStoreOptions extends ClickHouseStoreOptions {
@@ -76,6 +78,7 @@ export async function openClickHouseEventStore(
     pageSize = 10_000,
     asyncInsert = false,
     migrations,
+    rejected,
   }: ClickHouseStoreOptions,
 ): Promise<EventStore> {
   if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new MeridianError('config_invalid', `clickhouse event store: pageSize must be a positive integer, got ${pageSize}`);
@@ -87,6 +90,8 @@ export async function openClickHouseEventStore(
     write: async (batch) => {
       await transport.run('insert', insertSql, { body: batch.map((e) => eventRowWithDay(e, dayOf(e.ts))).join('\n'), settings });
     },
+    refusal: (e) => rowRefusal(exceptionCodeOf(e), (e as Error).message),
+    ...(rejected === undefined ? {} : { rejected }),
     logger,
     instrumentation,
     batchSize,

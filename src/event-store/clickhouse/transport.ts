@@ -85,6 +85,14 @@ class RequestFailed extends Error {
   }
 }
 
+/** The ClickHouse exception code of a failed `run` (or of its cause), when the server sent one. */
+export function exceptionCodeOf(e: unknown): number | undefined {
+  for (let c = e, hops = 0; c instanceof Error && hops < 4; c = c.cause, hops++) {
+    if (c instanceof RequestFailed) return c.failure.code;
+  }
+  return undefined;
+}
+
 function failureOf(e: unknown): ClickHouseFailure {
   if (e instanceof RequestFailed) return e.failure;
   const err = e as { code?: unknown; message?: unknown };

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createInstrumentation, silentLogger, type InstrumentationEvents } from '../../../src/core/index.ts';
 import { clickHouseUrlOptions, createClickHouseEventStore, openEventStore, type ClickHouseEventStoreOptions, type EventStore } from '../../../src/event-store/index.ts';
 import { eventStoreContract } from '../../contracts/event-store.contract.ts';
+import { refusedRowsContract } from '../../contracts/event-store-refusals.contract.ts';
 import { uniquePrefix, waitFor } from '../../support/helpers.ts';
 import { view } from '../../support/samples.ts';
 
@@ -22,6 +23,7 @@ afterAll(async () => {
 
 // A small page, so the contract's large scan crosses many pages and day windows.
 eventStoreContract('clickhouse', () => createClickHouseEventStore({ ...base, pageSize: 1000 }));
+refusedRowsContract('clickhouse', (rejected) => createClickHouseEventStore({ ...base, flushIntervalMs: 3_600_000, rejected }));
 
 describe('clickhouse event store', () => {
   const stores: EventStore[] = [];
