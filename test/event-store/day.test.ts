@@ -5,13 +5,11 @@ import { type MeridianEvent } from '../../src/ingest/index.ts';
 import { MAX_DAY_TS, dayOf, eventRow } from '../../src/event-store/sql.ts';
 import { tempDir, uniquePrefix } from '../support/helpers.ts';
 import { view } from '../support/samples.ts';
+import { clickhouseTestUrl } from '../support/services.ts';
 
 // The `day` of an event, stored by the embedded store (chDB, from the column's DEFAULT) and by the
 // server (18.16, sent by the writer), must be one: scans page by day on both.
-const SERVER = process.env.MERIDIAN_TEST_CLICKHOUSE_URL;
-if (SERVER === undefined || SERVER === '') {
-  throw new Error('MERIDIAN_TEST_CLICKHOUSE_URL is not set: run the tests with `npm test`, which starts ClickHouse and sets it');
-}
+const SERVER = clickhouseTestUrl();
 const url: string = SERVER;
 const database = uniquePrefix('meridian_test').replace(/-/g, '_');
 const instrumentation = createInstrumentation();

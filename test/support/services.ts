@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
  */
 export const SERVICE_MARKERS: readonly RegExp[] = [
   /MERIDIAN_TEST_[A-Z_]+/, // a shared test server's URL
+  /\bclickhouseTestUrl\(/, // the shared ClickHouse server, through the helper below
   /from '[./]*(?:support\/)?kafka\.ts'/, // the shared Kafka broker
   /from '[./]*(?:support\/)?private-services\.ts'/, // private redis-server / Kafka / ClickHouse processes
   /from '\.\/(?:prometheus|queries)\.ts'/, // promtool, a private Prometheus
@@ -32,4 +33,13 @@ export function serviceTests(root: string): string[] {
     .filter((path) => needsServices(readFileSync(path, 'utf8')))
     .map((path) => relative(root, path))
     .sort();
+}
+
+/** The shared ClickHouse server's URL (MERIDIAN_TEST_CLICKHOUSE_URL); a clear failure when `npm test` did not set it. */
+export function clickhouseTestUrl(): string {
+  const url = process.env.MERIDIAN_TEST_CLICKHOUSE_URL;
+  if (url === undefined || url === '') {
+    throw new Error('MERIDIAN_TEST_CLICKHOUSE_URL is not set: run the tests with `npm test`, which starts ClickHouse and sets it');
+  }
+  return url;
 }

@@ -6,11 +6,9 @@ import { createClickHouseEventStore, type EventStore } from '../../../src/event-
 import { exceptionCode, isRetriableFailure } from '../../../src/event-store/clickhouse/transport.ts';
 import { uniquePrefix } from '../../support/helpers.ts';
 import { view } from '../../support/samples.ts';
+import { clickhouseTestUrl } from '../../support/services.ts';
 
-const SERVER = process.env.MERIDIAN_TEST_CLICKHOUSE_URL;
-if (SERVER === undefined || SERVER === '') {
-  throw new Error('MERIDIAN_TEST_CLICKHOUSE_URL is not set: run the tests with `npm test`, which starts ClickHouse and sets it');
-}
+const SERVER = clickhouseTestUrl();
 const upstream = new URL(SERVER);
 const database = uniquePrefix('meridian_test').replace(/-/g, '_');
 

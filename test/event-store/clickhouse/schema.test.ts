@@ -10,11 +10,9 @@ import type { ClickHouseTransport } from '../../../src/event-store/clickhouse/tr
 import { eventStoreContract } from '../../contracts/event-store.contract.ts';
 import { tempDir, uniquePrefix } from '../../support/helpers.ts';
 import { view } from '../../support/samples.ts';
+import { clickhouseTestUrl } from '../../support/services.ts';
 
-const SERVER = process.env.MERIDIAN_TEST_CLICKHOUSE_URL;
-if (SERVER === undefined || SERVER === '') {
-  throw new Error('MERIDIAN_TEST_CLICKHOUSE_URL is not set: run the tests with `npm test`, which starts ClickHouse and sets it');
-}
+const SERVER = clickhouseTestUrl();
 const url: string = SERVER;
 const instrumentation = createInstrumentation();
 

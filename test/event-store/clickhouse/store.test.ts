@@ -5,11 +5,9 @@ import { eventStoreContract } from '../../contracts/event-store.contract.ts';
 import { refusedRowsContract } from '../../contracts/event-store-refusals.contract.ts';
 import { uniquePrefix, waitFor } from '../../support/helpers.ts';
 import { view } from '../../support/samples.ts';
+import { clickhouseTestUrl } from '../../support/services.ts';
 
-const SERVER = process.env.MERIDIAN_TEST_CLICKHOUSE_URL;
-if (SERVER === undefined || SERVER === '') {
-  throw new Error('MERIDIAN_TEST_CLICKHOUSE_URL is not set: run the tests with `npm test`, which starts ClickHouse and sets it');
-}
+const SERVER = clickhouseTestUrl();
 const url: string = SERVER;
 
 // One database per test file, dropped at the end; tenants are unique per test inside it.
