@@ -22,11 +22,19 @@ export interface ListRoutesOptions {
   tenantDefault: string;
 }
 
+/** The numeric filters: JSON Schema's integer and range checks let a coerced `1e400` (Infinity) through. */
+const FINITE = ['k', 'price_min', 'price_max'] as const;
+
 /**
- * Query-string filters → ListQuery; the one cross-field rule JSON Schema cannot say is checked here.
+ * Query-string filters → ListQuery; the rules JSON Schema cannot say (finite numbers, the price
+ * range's order) are checked here.
  * The tenant is the key's: `tenant` may repeat it, and only an operator's key may name another.
  */
 function toListQuery(qs: ListQueryString, access: Access, tenantDefault: string): ListQuery {
+  for (const f of FINITE) {
+    const v = qs[f];
+    if (v !== undefined && !Number.isFinite(v)) throw badRequest('parameter_invalid', `${f}: must be a finite number`, f);
+  }
   if (qs.price_min !== undefined && qs.price_max !== undefined && qs.price_min > qs.price_max) {
     throw badRequest('parameter_invalid', 'price_min: must be <= price_max', 'price_min');
   }

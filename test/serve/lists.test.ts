@@ -170,3 +170,18 @@ describe('GET /v1/search', () => {
     expect(res.statusCode).toBe(200);
   });
 });
+
+describe('numeric filters out of range once coerced', () => {
+  it('refuses k, price_min and price_max that parse to Infinity, naming the parameter', async () => {
+    const { app } = await build();
+    for (const [name, url] of [
+      ['k', '/v1/trending?market=DE&k=1e400'],
+      ['price_min', '/v1/search?market=DE&q=x&price_min=1e400'],
+      ['price_max', '/v1/items/sku-1/similar?market=DE&price_max=Infinity'],
+    ] as const) {
+      const res = await app.inject({ url });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json()).toMatchObject({ error: { code: 'parameter_invalid', field: name } });
+    }
+  });
+});
